@@ -1,0 +1,340 @@
+"""Tasks (stationary network configurations) and episode draws of LinkScheduling-v0.
+
+A *task* fixes who is where (device positions, kinds, presence, priority weights), the
+demand distribution, the weather and blockage, and the LEO pass; its large-scale link
+gains [T, J, K] are computed once when the task is made. An *episode* of a task draws
+demands and FSMC small-scale fading paths; that draw is all that happens at reset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
+from leo_envs.models import channels, fsmc, orbits
+
+EARTH_RADIUS_M = 6_371_000.0
+ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+BAND = np.array([0, 1, 1, 1], dtype=np.int64)  # LEO in Ka, BS and TSTs in C
+PASS_TABLE_HOURS = 6.0
+PASS_TABLE_STEP_S = 10.0
+
+
+@dataclass(frozen=True, eq=False)
+class LinkSchedulingTask:
+    """One stationary configuration of the network (a meta-learning task).
+
+    Arrays have K = ``max_devices`` entries; absent device slots have ``present=False``.
+    ``large_scale_gain`` [T, J, K] holds path loss, antenna gains, pitch-angle factor,
+    atmospheric loss and blockage (linear); small-scale fading is drawn per episode.
+    """
+
+    task_id: int
+    positions_m: NDArray[np.float64]
+    present: NDArray[np.bool_]
+    is_iot: NDArray[np.bool_]
+    weight: NDArray[np.float64]
+    demand_mbit_low: float
+    demand_mbit_high: float
+    rain_attenuation_db_per_km: float
+    blockage_db: NDArray[np.float64]
+    pass_time_s: float
+    leo_elevation_deg: float
+    large_scale_gain: NDArray[np.float64]
+
+    @property
+    def n_present(self) -> int:
+        return int(self.present.sum())
+
+
+@dataclass(frozen=True)
+class EpisodeDraw:
+    """Everything random about one episode of a task: demands and the uniforms that drive
+    the FSMC level paths (the chains themselves run batched, see ``fading_levels``)."""
+
+    demand_bits: NDArray[np.float64]  # [K]
+    fading_uniforms: NDArray[np.float64]  # [T, J, K]
+
+
+def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]:
+    """[3, 2] ground positions (east, north) in metres of the BS and the two TSTs."""
+    r = config.tst_distance_m
+    angles = np.radians([0.0, 120.0])
+    return np.array([[0.0, 0.0], *[(r * np.cos(a), r * np.sin(a)) for a in angles]])
+
+
+@lru_cache(maxsize=16)
+def _constellation(altitude_km: float, inclination_deg: float) -> orbits.Constellation:
+    return orbits.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
+
+
+@lru_cache(maxsize=16)
+def pass_table(
+    altitude_km: float, inclination_deg: float, lat_deg: float, lon_deg: float,
+    min_elevation_deg: float,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Times (s after ``ORBIT_EPOCH``) when a satellite is above ``min_elevation_deg``
+    over the site, and the index of the highest one, sampled every 10 s over 6 h (SGP4).
+    """
+    shell = _constellation(altitude_km, inclination_deg)
+    seconds = np.arange(0.0, PASS_TABLE_HOURS * 3600.0, PASS_TABLE_STEP_S)
+    elevation = _elevations(shell, seconds, lat_deg, lon_deg)  # [n_sat, n_time]
+    best = np.argmax(elevation, axis=0)
+    visible = elevation[best, np.arange(seconds.size)] >= min_elevation_deg
+    if not visible.any():
+        raise ValueError(
+            f"leo_min_elevation_deg={min_elevation_deg} is never reached over the site in "
+            f"{PASS_TABLE_HOURS} h; lower it"
+        )
+    return seconds[visible], best[visible]
+
+
+def _times(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    jd0, fr0 = orbits.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
+    return np.full(seconds.shape, jd0[0]), fr0[0] + seconds / 86_400.0
+
+
+def _sat_ecef_km(shell: orbits.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+    jd, fr = _times(seconds)
+    r_teme, _, _ = orbits.propagate_teme_km(shell, (jd, fr))
+    return orbits.teme_to_ecef_km(r_teme, jd, fr)
+
+
+def _elevations(shell, seconds, lat_deg, lon_deg) -> NDArray[np.float64]:
+    elevation, _, _ = orbits.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
+    return elevation
+
+
+def leo_geometry(
+    config: LinkSchedulingConfig, pass_time_s: float, positions_m: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
+    """Slant range [T, K] (km) and off-boresight angle [T, K] (rad) from the serving LEO.
+
+    The serving satellite is the highest one over the site at ``pass_time_s``; its beam
+    points at the cell centre. Devices are placed on the ellipsoid by small-offset
+    east/north metres. Also returns the satellite's elevation (deg) over the site.
+    """
+    shell = _constellation(config.leo_altitude_km, config.leo_inclination_deg)
+    seconds = pass_time_s + config.slot_s * np.arange(config.n_slots)
+    sat = _sat_ecef_km(shell, seconds)  # [n_sat, T, 3]
+    elevation, _, _ = orbits.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
+    serving = int(np.argmax(elevation[:, 0]))
+    sat = sat[serving]  # [T, 3]
+    lat = config.site_lat_deg + np.degrees(positions_m[:, 1] / EARTH_RADIUS_M)
+    lon = config.site_lon_deg + np.degrees(
+        positions_m[:, 0] / (EARTH_RADIUS_M * np.cos(np.radians(config.site_lat_deg)))
+    )
+    devices = orbits.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
+    centre = orbits.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
+    to_device = devices[None, :, :] - sat[:, None, :]
+    to_centre = (centre - sat)[:, None, :]
+    slant_km = np.linalg.norm(to_device, axis=-1)
+    cos_angle = (to_device * to_centre).sum(-1) / (slant_km * np.linalg.norm(to_centre, axis=-1))
+    return slant_km, np.arccos(np.clip(cos_angle, -1.0, 1.0)), float(elevation[serving, 0])
+
+
+def large_scale_gain(
+    config: LinkSchedulingConfig,
+    positions_m: NDArray[np.float64],
+    pass_time_s: float,
+    rain_attenuation_db_per_km: float,
+    blockage_db: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], float]:
+    """[T, J, K] large-scale power gains h/|beta|^2 of eqs. (3)-(6), linear, and LEO elevation."""
+    slant_km, off_boresight, elevation = leo_geometry(config, pass_time_s, positions_m)
+    leo = (
+        channels.db_to_linear(config.leo_antenna_gain_dbi)
+        * channels.leo_channel_gain_linear(
+            slant_km * 1e3,
+            config.leo_frequency_hz,
+            channels.pitch_angle_factor(off_boresight, config.leo_pitch_rolloff),
+            1.0,
+            channels.atmospheric_loss_linear(
+                slant_km, config.leo_altitude_km, rain_attenuation_db_per_km
+            ),
+        )
+    )  # [T, K]
+    tx_xy = transmitter_positions_m(config)
+    distance_m = np.linalg.norm(positions_m[None, :, :] - tx_xy[:, None, :], axis=-1)  # [3, K]
+    gains_dbi = np.array(
+        [config.bs_antenna_gain_dbi, config.tst_antenna_gain_dbi, config.tst_antenna_gain_dbi]
+    )
+    terrestrial = channels.terrestrial_channel_gain_linear(
+        channels.log_distance_path_loss_db(
+            distance_m, config.c_frequency_hz, config.path_loss_exponent
+        ) - gains_dbi[:, None],
+        1.0,
+    )  # [3, K]
+    gain = np.concatenate(
+        [leo[:, None, :], np.broadcast_to(terrestrial, (config.n_slots, *terrestrial.shape))],
+        axis=1,
+    )
+    return gain * channels.db_to_linear(-blockage_db)[None], elevation
+
+
+def make_task(
+    config: LinkSchedulingConfig,
+    task_id: int,
+    positions_m: NDArray[np.float64],
+    present: NDArray[np.bool_],
+    is_iot: NDArray[np.bool_],
+    weight: NDArray[np.float64],
+    demand_mbit_low: float,
+    demand_mbit_high: float,
+    rain_attenuation_db_per_km: float,
+    blockage_db: NDArray[np.float64],
+    pass_time_s: float,
+) -> LinkSchedulingTask:
+    """Build a task and its large-scale gains (validates shapes)."""
+    k = config.max_devices
+    expected = {"positions_m": (k, 2), "present": (k,), "is_iot": (k,), "weight": (k,),
+                "blockage_db": (len(TRANSMITTERS), k)}
+    arrays = {"positions_m": positions_m, "present": present, "is_iot": is_iot,
+              "weight": weight, "blockage_db": blockage_db}
+    for name, shape in expected.items():
+        if np.shape(arrays[name]) != shape:
+            raise ValueError(f"task {name} must have shape {shape}, got {np.shape(arrays[name])}")
+    gain, elevation = large_scale_gain(
+        config, positions_m, pass_time_s, rain_attenuation_db_per_km, blockage_db
+    )
+    task = LinkSchedulingTask(
+        task_id=task_id,
+        positions_m=np.asarray(positions_m, dtype=np.float64),
+        present=np.asarray(present, dtype=bool),
+        is_iot=np.asarray(is_iot, dtype=bool),
+        weight=np.asarray(weight, dtype=np.float64),
+        demand_mbit_low=float(demand_mbit_low),
+        demand_mbit_high=float(demand_mbit_high),
+        rain_attenuation_db_per_km=float(rain_attenuation_db_per_km),
+        blockage_db=np.asarray(blockage_db, dtype=np.float64),
+        pass_time_s=float(pass_time_s),
+        leo_elevation_deg=elevation,
+        large_scale_gain=gain,
+    )
+    for array in (task.positions_m, task.present, task.is_iot, task.weight, task.blockage_db,
+                  task.large_scale_gain):
+        array.setflags(write=False)
+    return task
+
+
+def with_changes(config: LinkSchedulingConfig, task: LinkSchedulingTask, **changes: object):
+    """A new task equal to ``task`` except for ``changes`` (gains recomputed)."""
+    fields_ = {
+        name: getattr(task, name)
+        for name in ("task_id", "positions_m", "present", "is_iot", "weight", "demand_mbit_low",
+                     "demand_mbit_high", "rain_attenuation_db_per_km", "blockage_db",
+                     "pass_time_s")
+    }
+    fields_.update(changes)
+    return make_task(config, **fields_)
+
+
+def random_devices(
+    config: LinkSchedulingConfig, rng: np.random.Generator, n: int
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
+    """Positions (uniform in the cell disc, m), IoT flags and priority weights of n devices."""
+    radius = config.cell_radius_m * np.sqrt(rng.uniform(0.01, 1.0, n))
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    positions = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    is_iot = rng.random(n) < config.iot_fraction
+    weight = np.where(rng.random(n) < config.vip_fraction, config.vip_weight, 1.0)
+    return positions, is_iot, weight
+
+
+def random_pass_time_s(config: LinkSchedulingConfig, rng: np.random.Generator) -> float:
+    """A time (s after the orbit epoch) when a satellite is high enough over the site."""
+    times, _ = pass_table(
+        config.leo_altitude_km, config.leo_inclination_deg, config.site_lat_deg,
+        config.site_lon_deg, config.leo_min_elevation_deg,
+    )
+    return float(times[rng.integers(times.size)])
+
+
+def initial_task(
+    config: LinkSchedulingConfig, rng: np.random.Generator, task_id: int = 0
+) -> LinkSchedulingTask:
+    """The normal-condition task: ``n_devices`` present devices, default demand and weather."""
+    k = config.max_devices
+    positions, is_iot, weight = random_devices(config, rng, k)
+    present = np.zeros(k, dtype=bool)
+    present[: config.n_devices] = True
+    return make_task(
+        config, task_id, positions, present, is_iot, weight,
+        config.demand_mbit_low, config.demand_mbit_high, config.rain_attenuation_db_per_km,
+        np.zeros((len(TRANSMITTERS), k)), random_pass_time_s(config, rng),
+    )
+
+
+def eligibility(task: LinkSchedulingTask) -> NDArray[np.bool_]:
+    """[J, K] which transmitter may serve which device: LEO (Ka) only dual-mode IoT
+    terminals, BS and TSTs (C) every device; absent devices nobody (spec section 4)."""
+    leo = task.is_iot & task.present
+    return np.stack([leo, task.present, task.present, task.present])
+
+
+@lru_cache(maxsize=32)
+def channel_chains(
+    n_levels: int, leo_k_factor_db: float, leo_doppler_hz: float, terrestrial_doppler_hz: float,
+    slot_s: float,
+) -> tuple[fsmc.FiniteStateMarkovChannel, fsmc.FiniteStateMarkovChannel]:
+    """FSMCs of the Rician LEO link and the Rayleigh terrestrial links (eqs. 10-11)."""
+    leo = fsmc.build_fsmc(
+        n_levels, fsmc.doppler_correlation(leo_doppler_hz, slot_s), leo_k_factor_db, seed=1
+    )
+    terrestrial = fsmc.build_fsmc(
+        n_levels, fsmc.doppler_correlation(terrestrial_doppler_hz, slot_s), None, seed=2
+    )
+    return leo, terrestrial
+
+
+def config_chains(
+    config: LinkSchedulingConfig,
+) -> tuple[fsmc.FiniteStateMarkovChannel, fsmc.FiniteStateMarkovChannel]:
+    return channel_chains(
+        config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
+        config.terrestrial_doppler_hz, config.slot_s,
+    )
+
+
+def draw_episode(
+    config: LinkSchedulingConfig, task: LinkSchedulingTask, rng: np.random.Generator
+) -> EpisodeDraw:
+    """Draw one episode's demands (uniform in the task's range, Mbit -> bit) and fading."""
+    k = config.max_devices
+    demand = rng.uniform(task.demand_mbit_low, task.demand_mbit_high, k) * 1e6
+    demand = np.where(task.present, demand, 0.0)
+    uniforms = rng.random((config.n_slots, len(TRANSMITTERS), k))
+    return EpisodeDraw(demand_bits=demand, fading_uniforms=uniforms)
+
+
+def fading_power(config: LinkSchedulingConfig, uniforms: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Small-scale power gains |beta|^2 [..., T, J, K] of FSMC paths driven by ``uniforms``.
+
+    Slot 0 starts in the stationary law, later slots follow the transition matrix (eq. 11);
+    transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain.
+    """
+    leo, terrestrial = config_chains(config)
+    n_tx = len(TRANSMITTERS)
+    chains = [leo] + [terrestrial] * (n_tx - 1)
+    start_cdf = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
+    step_cdf = np.stack([np.cumsum(c.transition, axis=1) for c in chains])  # [J, L, L]
+    level_gain = np.stack([c.level_gain for c in chains])  # [J, L]
+    start_cdf[:, -1] = 1.0
+    step_cdf[:, :, -1] = 1.0
+    n_levels = level_gain.shape[1]
+    j_index = np.arange(n_tx)[:, None]
+    levels = np.empty(uniforms.shape, dtype=np.int64)
+    levels[..., 0, :, :] = (uniforms[..., 0, :, :, None] >= start_cdf[j_index]).sum(-1)
+    for t in range(1, uniforms.shape[-3]):
+        row_cdf = step_cdf[j_index, np.minimum(levels[..., t - 1, :, :], n_levels - 1)]
+        levels[..., t, :, :] = (uniforms[..., t, :, :, None] >= row_cdf).sum(-1)
+    return level_gain[j_index, np.minimum(levels, n_levels - 1)]
+
+
+def replace_task_id(task: LinkSchedulingTask, task_id: int) -> LinkSchedulingTask:
+    return replace(task, task_id=task_id)

@@ -1,0 +1,141 @@
+"""Native numpy-batched LinkScheduling-v0 (``vector_entry_point``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+from numpy.typing import NDArray
+
+from leo_envs import scenarios
+from leo_envs.envs.link_scheduling import tasks as ls_tasks
+from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
+from leo_envs.envs.link_scheduling.dynamics import LinkDynamics, observation_bounds
+from leo_envs.envs.link_scheduling.env import resolve_config, validate_groups
+
+
+class LinkSchedulingVectorEnv(VectorEnv):
+    """B LinkScheduling-v0 episodes stepped with numpy over the batch axis.
+
+    Sub-env i behaves exactly like ``LinkSchedulingEnv`` reset with seed ``seed + i``
+    (or ``seed[i]`` for a list): same tasks, channels, rewards and infos. Autoreset is
+    ``NEXT_STEP``: the step after a termination resets that sub-env and ignores its action.
+    ``infos`` hold arrays over the batch (Gymnasium's vector info convention).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+
+    def __init__(
+        self, num_envs: int = 1, config: LinkSchedulingConfig | None = None, **overrides: Any
+    ) -> None:
+        if not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        overrides.pop("render_mode", None)
+        self.config = resolve_config(config, overrides)
+        self.num_envs = num_envs
+        self.dynamics = LinkDynamics(self.config)
+        k = self.config.max_devices
+        self.single_action_space = spaces.MultiDiscrete(np.full(len(TRANSMITTERS), k + 1))
+        low, high = observation_bounds(self.config)
+        self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self._rngs: list[np.random.Generator] = []
+        self._tasks: list[ls_tasks.LinkSchedulingTask] = []
+        self._episodes_in_task = np.zeros(num_envs, dtype=np.int64)
+        self._switched = np.zeros(num_envs, dtype=bool)
+        self._needs_reset = np.zeros(num_envs, dtype=bool)
+        self._batch = None
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        if options:
+            raise ValueError("the vector env takes no reset options; pin tasks on single envs")
+        if seed is None:
+            seeds: list[int | None] = [None] * self.num_envs
+        elif isinstance(seed, int | np.integer):
+            seeds = [int(seed) + i for i in range(self.num_envs)]
+        else:
+            seeds = list(seed)
+            if len(seeds) != self.num_envs:
+                raise ValueError(f"seed list must have {self.num_envs} entries, got {len(seeds)}")
+        if seed is not None or not self._rngs:
+            self._rngs = [seeding.np_random(s)[0] for s in seeds]
+            self._tasks = [ls_tasks.initial_task(self.config, rng) for rng in self._rngs]
+            self._episodes_in_task[:] = 0
+        rows = np.arange(self.num_envs)
+        self._batch = self._new_episodes(rows)
+        self._needs_reset[:] = False
+        return self.dynamics.observation(self._batch), self._infos(self.dynamics.objective(
+            self._batch), np.zeros(self.num_envs), np.zeros(self.num_envs, dtype=np.int64))
+
+    def step(self, actions: NDArray[np.int64]):
+        if self._batch is None:
+            raise RuntimeError("call reset() before step()")
+        groups = validate_groups(actions, len(TRANSMITTERS), self.config.max_devices,
+                                 self.num_envs)
+        cfg = self.config
+        repaired = self.dynamics.repair(self._batch, groups)
+        n_repaired = (repaired != groups).sum(axis=1)
+        resetting = self._needs_reset.copy()
+        n_repaired[resetting] = 0
+        if cfg.invalid_action == "raise" and n_repaired.any():
+            bad = int(np.flatnonzero(n_repaired)[0])
+            raise ValueError(f"invalid link group in sub-env {bad}: {groups[bad].tolist()}")
+        playing = ~resetting
+        out = self.dynamics.advance(self._batch, np.where(playing[:, None], repaired, 0))
+        rewards = out["reward"].copy()
+        if cfg.invalid_action == "penalise":
+            rewards -= cfg.invalid_action_penalty * (n_repaired > 0)
+        slot_bits = out["delivered_bits"].copy()
+        if resetting.any():
+            rows = np.flatnonzero(resetting)
+            self.dynamics.replace_rows(self._batch, rows, self._new_episodes(rows))
+            rewards[rows] = 0.0
+            slot_bits[rows] = 0.0
+        self._switched[playing] = False
+        terminated = playing & (self._batch.t >= cfg.n_slots)
+        self._needs_reset = terminated.copy()
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        infos = self._infos(self.dynamics.objective(self._batch), slot_bits, n_repaired)
+        return self.dynamics.observation(self._batch), rewards, terminated, truncated, infos
+
+    # ------------------------------------------------------------------ helpers
+    def _new_episodes(self, rows: NDArray[np.int64]):
+        per_task = self.config.update_interval // self.config.n_slots
+        draws = []
+        for i in rows:
+            self._switched[i] = False
+            if self._episodes_in_task[i] >= per_task:
+                self._tasks[i] = scenarios.next_task(self.config, self._tasks[i], self._rngs[i])
+                self._episodes_in_task[i] = 0
+                self._switched[i] = self.config.scenario != "static"
+            self._episodes_in_task[i] += 1
+            draws.append(ls_tasks.draw_episode(self.config, self._tasks[i], self._rngs[i]))
+        return self.dynamics.new_batch([self._tasks[i] for i in rows], draws)
+
+    def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
+        batch = self._batch
+        return {
+            "objective": terms["objective"],
+            "served_gap_term": terms["served_gap_term"],
+            "data_gap_term": terms["data_gap_term"],
+            "served_devices": terms["served_devices"].astype(np.int64),
+            "present_devices": terms["present_devices"].astype(np.int64),
+            "delivered_bits": slot_bits,
+            "delivered_bits_total": batch.delivered.sum(axis=1),
+            "slot": batch.t.copy(),
+            "task_id": np.array([task.task_id for task in self._tasks]),
+            "task_switched": self._switched.copy(),
+            "repaired_links": np.asarray(n_repaired, dtype=np.int64),
+            "action_mask": self.dynamics.action_mask(batch),
+        }
+
+    def instance(self, index: int):
+        """The problem instance of sub-env ``index``'s current episode."""
+        return self.dynamics.instance(self._batch, index)
