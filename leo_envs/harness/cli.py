@@ -7,15 +7,16 @@ Examples::
         --episodes 20 --seeds 0,1 --out results.csv --plot results.png
     leo-bench sweep grid.json --backend process --out sweep.parquet --tensorboard runs/sweep
 
-Policies are entry-point names of the ``leo_envs.policies`` group or ``module:attr`` specs.
-The exit status is 0 when every episode ran, 1 when some failed (their rows carry
-``error``), 2 for bad arguments.
+Policies are entry-point names of the ``leo_envs.policies`` group or ``module:attr`` specs
+(modules in the current folder can be named too). The exit status is 0 when every episode
+ran, 1 when some failed (their rows carry ``error``), 2 for bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -166,6 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``leo-bench``; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Like `python -m`, let `module:attr` specs and `module:env-id`s name modules in the
+    # current folder (console scripts do not put it on sys.path).
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
     try:
         df = _run(args, parser)
     except (ValueError, TypeError, ImportError) as exc:

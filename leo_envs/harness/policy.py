@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Protocol, runtime_checkable
@@ -125,18 +126,19 @@ def _parameters(fn: Callable[..., Any]) -> set[str]:
 
 
 def _is_maskable(model: Any) -> bool:
-    try:
-        from sb3_contrib import MaskablePPO
-    except ImportError:
+    # An instance of MaskablePPO implies sb3_contrib is imported: never import it (torch) here.
+    if "sb3_contrib" not in sys.modules:
         return False
+    from sb3_contrib import MaskablePPO
+
     return isinstance(model, MaskablePPO)
 
 
 def _is_sb3_model(obj: Any) -> bool:
-    try:
-        from stable_baselines3.common.base_class import BaseAlgorithm
-    except ImportError:
+    if "stable_baselines3" not in sys.modules:
         return False
+    from stable_baselines3.common.base_class import BaseAlgorithm
+
     return isinstance(obj, BaseAlgorithm)
 
 

@@ -24,7 +24,10 @@ class ToyEnv(gym.Env):
 
     metadata = {"render_modes": []}  # noqa: RUF012
 
-    def __init__(self, n_steps: int = 5, n_actions: int = 3, task_every: int = 2) -> None:
+    def __init__(
+        self, n_steps: int = 5, n_actions: int = 3, task_every: int = 2, label: Any = None
+    ) -> None:
+        self.label = label  # an arbitrary (maybe not JSON-able) kwarg, unused
         self.n_steps = n_steps
         self.n_actions = n_actions
         self.task_every = task_every

@@ -13,10 +13,13 @@ from leo_envs import scenarios
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.dynamics import (
+    DEVICE_FEATURES,
+    FRACTION_COLUMN,
     EpisodeBatch,
     LinkDynamics,
     observation_bounds,
     observation_labels,
+    observation_template,
 )
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 from leo_envs.envs.link_scheduling.render import render_ansi, render_rgb
@@ -38,12 +41,24 @@ def validate_groups(action: Any, n_tx: int, n_devices: int, batch: int | None) -
     if arr.dtype.kind not in "iu":
         if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise ValueError(f"action must hold integers, got dtype {arr.dtype}: {arr.tolist()}")
-    if np.any(arr < 0) or np.any(arr > n_devices):
+    if arr.min() < 0 or arr.max() > n_devices:
         raise ValueError(
             f"action entries must lie in [0, {n_devices}] (0 = idle, k+1 = device k), "
             f"got {arr.tolist()}"
         )
     return arr.astype(np.int64).reshape(-1, n_tx)
+
+
+def validate_group(action: Any, n_tx: int, n_devices: int) -> list[int]:
+    """Single-env fast path of ``validate_groups``: a list of J ints or ValueError."""
+    if type(action) is np.ndarray and action.shape == (n_tx,) and action.dtype.kind in "iu":
+        group = action.tolist()
+        if all(0 <= k <= n_devices for k in group):
+            return group
+    return validate_groups(action, n_tx, n_devices, None)[0].tolist()
+
+
+N_FEATURES = len(DEVICE_FEATURES)
 
 
 class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
@@ -167,8 +182,8 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         self._pinned = False
         self._episodes_in_task = 0
         self._batch: EpisodeBatch | None = None
-        self._last_groups = np.zeros(len(TRANSMITTERS), dtype=np.int64)
-        self._last_bits = np.zeros(len(TRANSMITTERS))
+        self._last_groups = [0] * len(TRANSMITTERS)
+        self._last_bits = [0.0] * len(TRANSMITTERS)
         self._task_switched = False
 
     # ------------------------------------------------------------------ API
@@ -195,10 +210,12 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         self._episodes_in_task += 1
         draw = ls_tasks.draw_episode(self.config, self._task, self.np_random)
         self._batch = self.dynamics.new_batch([self._task], [draw])
-        self._last_groups[:] = 0
-        self._last_bits[:] = 0.0
-        obs = self.dynamics.observation(self._batch)[0]
-        info = self._info(self.dynamics.objective(self._batch), slot_bits=0.0)
+        self._last_groups = [0] * len(TRANSMITTERS)
+        self._last_bits = [0.0] * len(TRANSMITTERS)
+        self._obs_template = observation_template(self.dynamics, self._batch)
+        self._fraction = np.zeros(self.config.max_devices, dtype=np.float32)
+        obs = self._obs_template[0].copy()
+        info = self._info(slot_bits=0.0)
         self._task_switched = False
         return obs, info
 
@@ -209,21 +226,20 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             raise RuntimeError("call reset() before step()")
         if self._batch.t[0] >= self.config.n_slots:
             raise RuntimeError("episode has terminated; call reset()")
-        groups = validate_groups(action, len(TRANSMITTERS), self.config.max_devices, None)
-        repaired = self.dynamics.repair(self._batch, groups)
-        n_repaired = int((repaired != groups).sum())
+        requested = validate_group(action, len(TRANSMITTERS), self.config.max_devices)
+        repaired, sinr = self.dynamics.repair_one(self._batch, requested)
+        n_repaired = sum(a != b for a, b in zip(requested, repaired, strict=True))
         if n_repaired and self.config.invalid_action == "raise":
-            problems = self._describe_violations(groups)
-            raise ValueError(f"invalid link group {groups[0].tolist()}: {problems}")
-        out = self.dynamics.advance(self._batch, repaired)
-        reward = float(out["reward"][0])
+            problems = self._describe_violations(np.array([requested]))
+            raise ValueError(f"invalid link group {requested}: {problems}")
+        reward, link_bits, useful = self.dynamics.advance_one(self._batch, repaired, sinr)
         if n_repaired and self.config.invalid_action == "penalise":
             reward -= self.config.invalid_action_penalty
-        self._last_groups = repaired[0]
-        self._last_bits = out["link_bits"][0]
+        self._last_groups = repaired
+        self._last_bits = link_bits
         terminated = bool(self._batch.t[0] >= self.config.n_slots)
-        obs = self.dynamics.observation(self._batch)[0]
-        info = self._info(out, slot_bits=float(out["delivered_bits"][0]))
+        obs = self._observation(repaired)
+        info = self._info(slot_bits=useful)
         info["repaired_links"] = n_repaired
         info["invalid_action"] = bool(n_repaired)
         return obs, reward, terminated, False, info
@@ -281,6 +297,15 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             )
         return task
 
+    def _observation(self, served: list[int]) -> NDArray[np.float32]:
+        batch = self._batch
+        for k in served:
+            if k and batch.present[0, k - 1]:
+                self._fraction[k - 1] = batch.delivered[0, k - 1] / max(batch.demand[0, k - 1], 1.0)
+        obs = self._obs_template[int(batch.t[0])].copy()
+        obs[FRACTION_COLUMN : self.config.max_devices * N_FEATURES : N_FEATURES] = self._fraction
+        return obs
+
     def _describe_violations(self, groups: NDArray[np.int64]) -> str:
         duplicate, ineligible, low_sinr = self.dynamics.violations(self._batch, groups)
         parts = []
@@ -294,21 +319,23 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
                 parts.append(f"{name}: device {k} SINR below threshold (eq. 20b)")
         return "; ".join(parts)
 
-    def _info(self, terms: dict[str, NDArray], slot_bits: float) -> dict[str, Any]:
-        batch = self._batch
+    def _info(self, slot_bits: float) -> dict[str, Any]:
+        batch, cfg = self._batch, self.config
         t = int(batch.t[0])
+        n_served = int(batch.n_served[0])
+        objective, served_gap, data_gap = self.dynamics.objective_terms_one(batch)
         return {
-            "objective": float(terms["objective"][0]),
-            "served_gap_term": float(terms["served_gap_term"][0]),
-            "data_gap_term": float(terms["data_gap_term"][0]),
-            "served_devices": int(terms["served_devices"][0]),
-            "present_devices": int(terms["present_devices"][0]),
+            "objective": objective,
+            "served_gap_term": served_gap,
+            "data_gap_term": data_gap,
+            "served_devices": n_served,
+            "present_devices": int(batch.n_present[0]),
             "delivered_bits": slot_bits,
-            "delivered_bits_total": float(batch.delivered[0].sum()),
+            "delivered_bits_total": float(batch.delivered_total[0]),
             "slot": t,
-            "slot_s": self.config.slot_s,
-            "elapsed_s": t * self.config.slot_s,
+            "slot_s": cfg.slot_s,
+            "elapsed_s": t * cfg.slot_s,
             "task_id": self._task.task_id,
             "task_switched": self._task_switched,
-            "action_mask": self.dynamics.action_mask(batch)[0],
+            "action_mask": batch.mask[0, min(t, cfg.n_slots - 1)],
         }

@@ -318,22 +318,47 @@ def fading_power(config: LinkSchedulingConfig, uniforms: NDArray[np.float64]) ->
     Slot 0 starts in the stationary law, later slots follow the transition matrix (eq. 11);
     transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain.
     """
-    leo, terrestrial = config_chains(config)
-    n_tx = len(TRANSMITTERS)
-    chains = [leo] + [terrestrial] * (n_tx - 1)
-    start_cdf = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
-    step_cdf = np.stack([np.cumsum(c.transition, axis=1) for c in chains])  # [J, L, L]
-    level_gain = np.stack([c.level_gain for c in chains])  # [J, L]
-    start_cdf[:, -1] = 1.0
-    step_cdf[:, :, -1] = 1.0
+    start_cdf, step_cdf_offset, level_gain = _chain_tables(config)
     n_levels = level_gain.shape[1]
-    j_index = np.arange(n_tx)[:, None]
+    j_offset = (np.arange(len(TRANSMITTERS)) * n_levels)[:, None]  # [J, 1]
     levels = np.empty(uniforms.shape, dtype=np.int64)
-    levels[..., 0, :, :] = (uniforms[..., 0, :, :, None] >= start_cdf[j_index]).sum(-1)
+    # level = number of CDF entries <= u; one searchsorted over every (tx, level) row at
+    # once: row r = j * L + l holds cdf + r, so u + r falls inside its own row's range.
+    levels[..., 0, :, :] = np.searchsorted(
+        start_cdf, uniforms[..., 0, :, :] + np.arange(len(TRANSMITTERS))[:, None], side="right"
+    ) - j_offset
     for t in range(1, uniforms.shape[-3]):
-        row_cdf = step_cdf[j_index, np.minimum(levels[..., t - 1, :, :], n_levels - 1)]
-        levels[..., t, :, :] = (uniforms[..., t, :, :, None] >= row_cdf).sum(-1)
-    return level_gain[j_index, np.minimum(levels, n_levels - 1)]
+        row = j_offset + levels[..., t - 1, :, :]
+        found = np.searchsorted(step_cdf_offset, uniforms[..., t, :, :] + row, side="right")
+        levels[..., t, :, :] = found - row * n_levels
+    np.minimum(levels, n_levels - 1, out=levels)
+    return level_gain[np.arange(len(TRANSMITTERS))[:, None], levels]
+
+
+@lru_cache(maxsize=32)
+def _chain_tables_cached(key: tuple) -> tuple[NDArray, NDArray, NDArray]:
+    leo, terrestrial = channel_chains(*key)
+    chains = [leo] + [terrestrial] * (len(TRANSMITTERS) - 1)
+    n_levels = leo.n_levels
+    start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
+    start[:, -1] = 1.0
+    step = np.stack([np.cumsum(c.transition, axis=1) for c in chains])  # [J, L, L]
+    step[:, :, -1] = 1.0
+    start_offset = (np.minimum(start, 1.0 - 1e-12) + np.arange(len(chains))[:, None]).ravel()
+    rows = np.arange(len(chains) * n_levels).reshape(len(chains), n_levels, 1)
+    step_offset = (np.minimum(step, 1.0 - 1e-12) + rows).ravel()
+    level_gain = np.stack([c.level_gain for c in chains])
+    for array in (start_offset, step_offset, level_gain):
+        array.setflags(write=False)
+    return start_offset, step_offset, level_gain
+
+
+def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArray]:
+    """Offset CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling."""
+    return _chain_tables_cached(
+        (config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
+         config.terrestrial_doppler_hz, config.slot_s)
+    )
 
 
 def replace_task_id(task: LinkSchedulingTask, task_id: int) -> LinkSchedulingTask:
