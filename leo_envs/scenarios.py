@@ -66,7 +66,7 @@ def _churn(config, task, rng) -> dict[str, object]:
     n_now = int(present.sum())
     size = int(rng.integers(CHURN_EVENT_SIZE[0], CHURN_EVENT_SIZE[1] + 1))
     depart = rng.random() < 0.5
-    if depart and n_now - size < low or not depart and n_now + size > config.max_devices:
+    if (depart and n_now - size < low) or (not depart and n_now + size > config.max_devices):
         depart = not depart
     if depart:
         size = min(size, n_now - low)

@@ -76,9 +76,9 @@ def test_scenarios_pass_checker(scenario):
 
 def test_same_seed_same_trajectory_exactly_and_global_rng_is_not_used():
     first = rollout(make(scenario="user_churn", update_interval=20), seed=7, n_steps=50)
-    np.random.seed(123)
+    np.random.seed(123)  # noqa: NPY002
     random.seed(123)
-    np.random.random(10)  # perturb global RNGs between runs (PettingZoo's seed_test trick)
+    np.random.random(10)  # noqa: NPY002 - perturb global RNGs between runs (PettingZoo's seed_test trick)
     second = rollout(make(scenario="user_churn", update_interval=20), seed=7, n_steps=50)
     assert_same_trace(first, second)
 
@@ -281,7 +281,7 @@ def test_invalid_group_repair_and_penalise_modes():
     penalise.reset(seed=0)
     action = _duplicate_group(repair, info)
     _, r_repair, _, _, info_repair = repair.step(action)
-    _, r_penalise, _, _, info_penalise = penalise.step(action)
+    _, r_penalise, _, _, _info_penalise = penalise.step(action)
     assert info_repair["repaired_links"] == 1 and info_repair["invalid_action"]
     assert repair.unwrapped._last_groups == [0, action[1], 0, 0]
     assert r_penalise == pytest.approx(r_repair - 0.5)
@@ -371,7 +371,7 @@ def test_sample_tasks_is_reproducible_and_pins_with_reset_options():
     assert isinstance(tasks_a[2], LinkSchedulingTask)
     env.reset(seed=0, options={"task": tasks_a[2]})
     for _ in range(5):  # pinned: no scenario switch however many episodes pass
-        _, info = env.reset()
+        _, _info = env.reset()
     assert env.unwrapped.task is tasks_a[2]
     env.reset(options={"task": None})
     assert env.unwrapped.task is not tasks_a[2]

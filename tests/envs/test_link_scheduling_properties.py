@@ -32,13 +32,13 @@ def test_any_action_keeps_env_finite_bounded_and_within_link_capacity(config, se
     obs, info = env.reset(seed=seed)
     unwrapped = env.unwrapped
     penalty = unwrapped.config.invalid_action_penalty
-    for episode in range(2):
+    for _episode in range(2):
         instance = unwrapped.instance()
         delivered = np.zeros(instance.n_devices)
         terminated = False
         while not terminated:
             action = np.array(data.draw(st.lists(st.integers(0, 12), min_size=4, max_size=4)))
-            obs, reward, terminated, truncated, info = env.step(action)
+            obs, reward, terminated, _truncated, info = env.step(action)
             assert env.observation_space.contains(obs)
             assert np.all(np.isfinite(obs))
             assert -penalty - 1e-12 <= reward <= 2.0 + 1e-12

@@ -54,9 +54,8 @@ def test_log_distance_path_loss_reduces_to_fspl_with_exponent_two():
         channels.fspl_db(300.0, 4e9)
     )
     # every decade of distance adds 10 n dB
-    delta = channels.log_distance_path_loss_db(1000.0, 4e9, 3.5) - channels.log_distance_path_loss_db(
-        100.0, 4e9, 3.5
-    )
+    far = channels.log_distance_path_loss_db(1000.0, 4e9, 3.5)
+    delta = far - channels.log_distance_path_loss_db(100.0, 4e9, 3.5)
     assert delta == pytest.approx(35.0)
 
 

@@ -54,11 +54,15 @@ class LinkSchedulingTask:
 
 @dataclass(frozen=True)
 class EpisodeDraw:
-    """Everything random about one episode of a task: demands and the uniforms that drive
-    the FSMC level paths (the chains themselves run batched, see ``fading_levels``)."""
+    """Everything random about one episode of a task: demands and the uniform integers
+    in [0, 2**16) that drive the FSMC level paths (the chains run batched, see
+    ``fading_power``)."""
 
     demand_bits: NDArray[np.float64]  # [K]
-    fading_uniforms: NDArray[np.float64]  # [T, J, K]
+    fading_uniforms: NDArray[np.uint16]  # [T, J, K]
+
+
+FSMC_RESOLUTION_BITS = 16
 
 
 def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]:
@@ -308,53 +312,54 @@ def draw_episode(
     k = config.max_devices
     demand = rng.uniform(task.demand_mbit_low, task.demand_mbit_high, k) * 1e6
     demand = np.where(task.present, demand, 0.0)
-    uniforms = rng.random((config.n_slots, len(TRANSMITTERS), k))
+    uniforms = rng.integers(
+        0, 1 << FSMC_RESOLUTION_BITS, size=(config.n_slots, len(TRANSMITTERS), k), dtype=np.uint16
+    )
     return EpisodeDraw(demand_bits=demand, fading_uniforms=uniforms)
 
 
-def fading_power(config: LinkSchedulingConfig, uniforms: NDArray[np.float64]) -> NDArray[np.float64]:
+def fading_power(config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]) -> NDArray[np.float64]:
     """Small-scale power gains |beta|^2 [..., T, J, K] of FSMC paths driven by ``uniforms``.
 
     Slot 0 starts in the stationary law, later slots follow the transition matrix (eq. 11);
-    transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain.
+    transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain. Sampling is
+    by inverse-CDF lookup tables at 2**-16 resolution (probabilities are realised to
+    within 1.5e-5), one table gather per slot for every link of every episode at once.
     """
-    start_cdf, step_cdf_offset, level_gain = _chain_tables(config)
+    start_table, step_table, level_gain = _chain_tables(config)
     n_levels = level_gain.shape[1]
-    j_offset = (np.arange(len(TRANSMITTERS)) * n_levels)[:, None]  # [J, 1]
+    shift = FSMC_RESOLUTION_BITS
+    tx_rows = np.arange(len(TRANSMITTERS), dtype=np.int64)[:, None]  # [J, 1]
     levels = np.empty(uniforms.shape, dtype=np.int64)
-    # level = number of CDF entries <= u; one searchsorted over every (tx, level) row at
-    # once: row r = j * L + l holds cdf + r, so u + r falls inside its own row's range.
-    levels[..., 0, :, :] = np.searchsorted(
-        start_cdf, uniforms[..., 0, :, :] + np.arange(len(TRANSMITTERS))[:, None], side="right"
-    ) - j_offset
+    levels[..., 0, :, :] = start_table[(tx_rows << shift) + uniforms[..., 0, :, :]]
     for t in range(1, uniforms.shape[-3]):
-        row = j_offset + levels[..., t - 1, :, :]
-        found = np.searchsorted(step_cdf_offset, uniforms[..., t, :, :] + row, side="right")
-        levels[..., t, :, :] = found - row * n_levels
-    np.minimum(levels, n_levels - 1, out=levels)
-    return level_gain[np.arange(len(TRANSMITTERS))[:, None], levels]
+        row = tx_rows * n_levels + levels[..., t - 1, :, :]
+        levels[..., t, :, :] = step_table[(row << shift) + uniforms[..., t, :, :]]
+    return level_gain[tx_rows, levels]
+
+
+def _inverse_cdf_table(cdf: NDArray[np.float64]) -> NDArray[np.uint8]:
+    """[rows * 2**16] level index of every 16-bit uniform for each row's CDF."""
+    grid = (np.arange(1 << FSMC_RESOLUTION_BITS) + 0.5) / (1 << FSMC_RESOLUTION_BITS)
+    table = (grid[None, :, None] >= cdf[:, None, :]).sum(axis=2)
+    return np.minimum(table, cdf.shape[1] - 1).astype(np.uint8).ravel()
 
 
 @lru_cache(maxsize=32)
 def _chain_tables_cached(key: tuple) -> tuple[NDArray, NDArray, NDArray]:
     leo, terrestrial = channel_chains(*key)
     chains = [leo] + [terrestrial] * (len(TRANSMITTERS) - 1)
-    n_levels = leo.n_levels
     start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
-    start[:, -1] = 1.0
-    step = np.stack([np.cumsum(c.transition, axis=1) for c in chains])  # [J, L, L]
-    step[:, :, -1] = 1.0
-    start_offset = (np.minimum(start, 1.0 - 1e-12) + np.arange(len(chains))[:, None]).ravel()
-    rows = np.arange(len(chains) * n_levels).reshape(len(chains), n_levels, 1)
-    step_offset = (np.minimum(step, 1.0 - 1e-12) + rows).ravel()
-    level_gain = np.stack([c.level_gain for c in chains])
-    for array in (start_offset, step_offset, level_gain):
+    step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
+    tables = (_inverse_cdf_table(start), _inverse_cdf_table(step),
+              np.stack([c.level_gain for c in chains]))
+    for array in tables:
         array.setflags(write=False)
-    return start_offset, step_offset, level_gain
+    return tables
 
 
 def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArray]:
-    """Offset CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling."""
+    """Inverse-CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling."""
     return _chain_tables_cached(
         (config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
          config.terrestrial_doppler_hz, config.slot_s)

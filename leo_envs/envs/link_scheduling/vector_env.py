@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
@@ -27,7 +27,10 @@ class LinkSchedulingVectorEnv(VectorEnv):
     ``infos`` hold arrays over the batch (Gymnasium's vector info convention).
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+        "render_modes": [],
+    }
 
     def __init__(
         self, num_envs: int = 1, config: LinkSchedulingConfig | None = None, **overrides: Any
