@@ -143,7 +143,7 @@ def test_spaces_labels_and_bounds():
     assert np.all(np.isfinite(env.observation_space.low))
     assert np.all(np.isfinite(env.observation_space.high))
     assert len(unwrapped.observation_labels) == env.observation_space.shape[0]
-    assert unwrapped.observation_labels[0] == "device0.snr_db/10[LEO]"
+    assert unwrapped.observation_labels[0] == "snr_db/10[LEO].device0"
     assert len(set(unwrapped.observation_labels)) == len(unwrapped.observation_labels)
 
 

@@ -1,30 +1,34 @@
 """Batched episode state and slot dynamics of LinkScheduling-v0.
 
-The single env is this code with a batch of one, so the single and the vector env agree
-step for step. Channel paths of a whole episode are materialised at reset; a step only
-gathers the chosen links' gains and evaluates eqs. (14)-(15) for them.
+An episode is its task's large-scale arrays plus FSMC level paths drawn at reset; a step
+gathers only the current slot (levels, masks, features) and the chosen links' gains. The
+vector env steps a batch with numpy (``advance``); the single env uses the scalar
+``advance_one`` for speed. Both perform the same IEEE operations in the same order, so
+they agree bit for bit (tests assert it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.instance import IDLE, LinkSchedulingInstance
 from leo_envs.envs.link_scheduling.tasks import (
     BAND,
-    EpisodeDraw,
     LinkSchedulingTask,
-    eligibility,
-    fading_power,
+    episode_from_words,
+    fading_levels,
+    level_tables,
 )
-from leo_envs.models import channels
 from leo_envs.models.links import bits_per_slot
 
 N_TX = len(TRANSMITTERS)
+# Observation layout is feature-major: a [10, K] grid (one row per feature, one column per
+# device; convolution-friendly) flattened, then the global features.
 DEVICE_FEATURES = (
     *(f"snr_db/10[{name}]" for name in TRANSMITTERS),
     "delivered/demand",
@@ -34,136 +38,148 @@ DEVICE_FEATURES = (
     "is_iot",
     "present",
 )
+N_FEATURES = len(DEVICE_FEATURES)
+FRACTION_ROW = N_TX  # row of delivered/demand in the feature grid
+N_CONST = N_FEATURES - N_TX - 1
 GLOBAL_FEATURES = ("slots_left/T", "present/max_devices")
-SNR_FEATURE_RANGE = (-5.0, 8.0)  # snr_db / 10, i.e. -50 .. 80 dB
+SNR_FEATURE_RANGE = (np.float32(-5.0), np.float32(8.0))  # snr_db / 10: -50 .. 80 dB
 DEMAND_FEATURE_MAX = 10.0
-_SAME_BAND_OTHER = ((BAND[:, None] == BAND[None, :]) & ~np.eye(N_TX, dtype=bool)).astype(float)
-
-
-def radio_constants(config: LinkSchedulingConfig) -> dict[str, NDArray[np.float64]]:
-    """Per-transmitter power (W), bandwidth (Hz) and noise power (W), Table I."""
-    power = np.array([config.leo_power_w, config.bs_power_w, config.tst_power_w,
-                      config.tst_power_w])
-    bandwidth = np.array([config.leo_bandwidth_hz] + [config.c_bandwidth_hz] * (N_TX - 1))
-    return {
-        "tx_power_w": power,
-        "bandwidth_hz": bandwidth,
-        "noise_w": channels.noise_power_w(config.noise_psd_dbm_per_hz, bandwidth),
-    }
+_SAME_BAND_OTHER = (BAND[:, None] == BAND[None, :]) & ~np.eye(N_TX, dtype=bool)
+_TX = np.arange(N_TX)
+# Per-task arrays copied into a batch row when that row's task changes.
+TASK_ARRAYS = ("large", "feature_base", "min_level", "eligible", "present", "weight", "is_iot")
 
 
 @dataclass
 class EpisodeBatch:
-    """State of B episodes.
+    """State of B episodes (leading axis B everywhere).
 
-    Per slot: gain [B,T,J,K] (linear), mask [B,T,J*(K+1)] (action mask), snr_feature
-    [B,T,K,J] (float32 observation block). Per device [B,K]: demand, threshold, weight
-    (float64), present, eligible [B,J,K], device_const [B,K,5] (float32 static observation
-    columns), delivered (bit, capped at demand). Per episode [B]: t (slots played),
-    n_served, shortfall (sum_k w_k (D_k - b_k)^2, updated incrementally), weighted_demand
-    (sum_k w_k D_k^2), n_present, delivered_total (bit).
+    Task part: large [B,T,J,K] large-scale gains; feature_base [B,T,J,K] float32 log10 SNR
+    without small-scale fading; min_level [B,T,J,K] lowest FSMC level meeting the SINR
+    threshold; eligible [B,J,K]; present, is_iot [B,K]; weight [B,K].
+    Episode part: levels [B,T,J,K] FSMC levels; demand, threshold [B,K] (bit);
+    device_const [B,5,K] static observation rows; delivered [B,K] (bit, capped at
+    demand); t, n_served, n_present [B]; shortfall [B] = sum_k w_k (D_k - b_k)^2 (updated
+    incrementally); weighted_demand [B] = sum_k w_k D_k^2; delivered_total [B] (bit).
     """
 
-    gain: NDArray[np.float64]
-    mask: NDArray[np.bool_]
-    snr_feature: NDArray[np.float32]
+    large: NDArray[np.float64]
+    feature_base: NDArray[np.float32]
+    min_level: NDArray[np.uint8]
     eligible: NDArray[np.bool_]
-    device_const: NDArray[np.float32]
+    present: NDArray[np.bool_]
+    is_iot: NDArray[np.bool_]
+    weight: NDArray[np.float64]
+    levels: NDArray[np.uint8]
     demand: NDArray[np.float64]
     threshold: NDArray[np.float64]
-    weight: NDArray[np.float64]
-    present: NDArray[np.bool_]
+    device_const: NDArray[np.float32]
     delivered: NDArray[np.float64]
     t: NDArray[np.int64]
     n_served: NDArray[np.int64]
+    n_present: NDArray[np.int64]
     shortfall: NDArray[np.float64]
     weighted_demand: NDArray[np.float64]
-    n_present: NDArray[np.int64]
     delivered_total: NDArray[np.float64]
+    tasks: list[LinkSchedulingTask | None] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return int(self.t.shape[0])
 
 
 class LinkDynamics:
-    """Physics of one configuration, shared by the single and the vector env.
-
-    ``advance`` (batched numpy) and ``advance_one`` (scalar, for the single env's speed)
-    perform the same IEEE operations in the same order, so both envs agree bit for bit.
-    """
+    """Physics of one configuration, shared by the single and the vector env."""
 
     def __init__(self, config: LinkSchedulingConfig) -> None:
         self.config = config
-        radio = radio_constants(config)
-        self.tx_power_w = radio["tx_power_w"]
-        self.bandwidth_hz = radio["bandwidth_hz"]
-        self.noise_w = radio["noise_w"]
-        self.sinr_threshold = float(channels.db_to_linear(config.sinr_threshold_db))
+        self.tx_power_w = radio.tx_power_w(config)
+        self.bandwidth_hz = radio.bandwidth_hz(config)
+        self.noise_w = radio.noise_w(config)
+        self.sinr_threshold = radio.sinr_threshold_linear(config)
+        self.level_gain, self.level_feature = level_tables(config)
         self.n_devices = config.max_devices
-        self.obs_size = self.n_devices * len(DEVICE_FEATURES) + len(GLOBAL_FEATURES)
+        self.obs_size = self.n_devices * N_FEATURES + len(GLOBAL_FEATURES)
         self._power = self.tx_power_w.tolist()
         self._noise = self.noise_w.tolist()
-        self._bandwidth = self.bandwidth_hz.tolist()
-        self._same_band = [[bool(x) for x in row] for row in _SAME_BAND_OTHER]
+        self._same_band = _SAME_BAND_OTHER.tolist()
+        self._level_gain = self.level_gain.tolist()
+        n_levels = self.level_gain.shape[1]
+        self._level_gain_flat = self.level_gain.ravel()
+        self._level_feature_flat = self.level_feature.ravel()
+        self._level_offset = (_TX * n_levels)[None, :, None]  # [1, J, 1] row offset
+        self._level_offset_u8 = self._level_offset.astype(np.uint8)
 
     # ------------------------------------------------------------------ episodes
-    def new_batch(
-        self, tasks: list[LinkSchedulingTask], draws: list[EpisodeDraw]
-    ) -> EpisodeBatch:
-        """Materialise B episodes (one per task/draw pair)."""
+    def empty_batch(self, size: int) -> EpisodeBatch:
         cfg = self.config
-        large = np.stack([task.large_scale_gain for task in tasks])
-        gain = large * fading_power(cfg, np.stack([d.fading_uniforms for d in draws]))
-        eligible = np.stack([eligibility(task) for task in tasks])
-        present = np.stack([task.present for task in tasks])
-        snr = self.tx_power_w[:, None] * gain / self.noise_w[:, None]
-        link_ok = eligible[:, None] & (snr >= self.sinr_threshold)
-        idle = np.ones((*link_ok.shape[:3], 1), dtype=bool)
-        mask = np.concatenate([idle, link_ok], axis=3).reshape(*link_ok.shape[:2], -1)
-        with np.errstate(divide="ignore"):
-            snr_feature = np.log10(snr.astype(np.float32))
-        snr_feature = np.where(present[:, None, None, :], snr_feature, np.float32(0.0))
-        snr_feature = np.ascontiguousarray(
-            np.swapaxes(np.clip(snr_feature, *SNR_FEATURE_RANGE), 2, 3)
-        )
-        demand = np.stack([d.demand_bits for d in draws])
-        threshold = demand * cfg.served_threshold_fraction
-        weight = np.stack([task.weight for task in tasks])
-        safe_demand = np.maximum(demand, 1.0)
-        device_const = np.stack(
-            [
-                np.minimum(demand / 1e8, DEMAND_FEATURE_MAX),
-                np.where(present, threshold / safe_demand, 0.0),
-                weight / max(1.0, cfg.vip_weight),
-                np.stack([task.is_iot for task in tasks]),
-                present,
-            ],
-            axis=2,
-        ).astype(np.float32)
-        weighted_demand = np.where(present, weight * demand * demand, 0.0).sum(axis=1)
-        b = len(tasks)
+        shape = (size, cfg.n_slots, N_TX, cfg.max_devices)
+        k = cfg.max_devices
         return EpisodeBatch(
-            gain=gain,
-            mask=mask,
-            snr_feature=snr_feature,
-            eligible=eligible,
-            device_const=device_const,
-            demand=demand,
-            threshold=threshold,
-            weight=weight,
-            present=present,
-            delivered=np.zeros_like(demand),
-            t=np.zeros(b, dtype=np.int64),
-            n_served=np.zeros(b, dtype=np.int64),
-            shortfall=weighted_demand.copy(),
-            weighted_demand=weighted_demand,
-            n_present=present.sum(axis=1),
-            delivered_total=np.zeros(b),
+            large=np.zeros(shape), feature_base=np.zeros(shape, np.float32),
+            min_level=np.zeros(shape, np.uint8), eligible=np.zeros((size, N_TX, k), bool),
+            present=np.zeros((size, k), bool), is_iot=np.zeros((size, k), bool),
+            weight=np.zeros((size, k)), levels=np.zeros(shape, np.uint8),
+            demand=np.zeros((size, k)), threshold=np.zeros((size, k)),
+            device_const=np.zeros((size, N_CONST, k), np.float32),
+            delivered=np.zeros((size, k)), t=np.zeros(size, np.int64),
+            n_served=np.zeros(size, np.int64), n_present=np.zeros(size, np.int64),
+            shortfall=np.zeros(size), weighted_demand=np.zeros(size),
+            delivered_total=np.zeros(size), tasks=[None] * size,
         )
 
-    def replace_rows(
-        self, batch: EpisodeBatch, rows: NDArray[np.int64], new: EpisodeBatch
+    def load(
+        self,
+        batch: EpisodeBatch,
+        rows: NDArray[np.int64],
+        tasks: list[LinkSchedulingTask],
+        words: NDArray[np.uint64],
     ) -> None:
-        """Overwrite the episodes at ``rows`` of ``batch`` with those of ``new`` (in place)."""
-        for name in EpisodeBatch.__dataclass_fields__:
-            getattr(batch, name)[rows] = getattr(new, name)
+        """Start new episodes in ``rows`` of their ``tasks`` from each episode's random
+        ``words`` [n, W] (``tasks.episode_words``); task arrays are copied only when the
+        row's task changes."""
+        cfg = self.config
+        for row, task in zip(rows.tolist(), tasks, strict=True):
+            if batch.tasks[row] is not task:
+                batch.large[row] = task.large_scale_gain
+                batch.feature_base[row] = task.snr_feature_base
+                batch.min_level[row] = task.min_level
+                batch.eligible[row] = task.eligible
+                batch.present[row] = task.present
+                batch.is_iot[row] = task.is_iot
+                batch.weight[row] = task.weight
+                batch.tasks[row] = task
+        present, weight = batch.present[rows], batch.weight[rows]
+        demand, uniforms = episode_from_words(
+            cfg, words, np.array([task.demand_mbit_low for task in tasks]),
+            np.array([task.demand_mbit_high for task in tasks]), present,
+        )
+        batch.levels[rows] = fading_levels(cfg, uniforms)
+        threshold = demand * cfg.served_threshold_fraction
+        batch.demand[rows] = demand
+        batch.threshold[rows] = threshold
+        batch.device_const[rows] = np.stack(
+            [
+                np.minimum(demand / 1e8, DEMAND_FEATURE_MAX),
+                np.where(present, threshold / np.maximum(demand, 1.0), 0.0),
+                weight / max(1.0, cfg.vip_weight),
+                batch.is_iot[rows],
+                present,
+            ],
+            axis=1,
+        )
+        weighted_demand = np.where(present, weight * demand * demand, 0.0).sum(axis=1)
+        batch.weighted_demand[rows] = weighted_demand
+        batch.shortfall[rows] = weighted_demand
+        batch.delivered[rows] = 0.0
+        batch.t[rows] = 0
+        batch.n_served[rows] = 0
+        batch.n_present[rows] = present.sum(axis=1)
+        batch.delivered_total[rows] = 0.0
+
+    def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
+        """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""
+        return batch.large[row] * self.level_gain[_TX[:, None], batch.levels[row]]
 
     def instance(self, batch: EpisodeBatch, row: int = 0) -> LinkSchedulingInstance:
         cfg = self.config
@@ -171,7 +187,7 @@ class LinkDynamics:
             transmitters=TRANSMITTERS,
             band=BAND.copy(),
             slot_s=cfg.slot_s,
-            gain=batch.gain[row].copy(),
+            gain=self.episode_gain(batch, row),
             tx_power_w=self.tx_power_w.copy(),
             bandwidth_hz=self.bandwidth_hz.copy(),
             noise_w=self.noise_w.copy(),
@@ -186,28 +202,31 @@ class LinkDynamics:
         )
 
     # ------------------------------------------------------------------ slots (batched)
-    def current(self, batch: EpisodeBatch, name: str) -> NDArray:
-        """Slice [B, ...] of a [B, T, ...] array at each episode's current slot."""
-        t = np.minimum(batch.t, self.config.n_slots - 1)
-        return getattr(batch, name)[np.arange(t.size), t]
+    def _slot(self, batch: EpisodeBatch) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        return np.arange(batch.size), np.minimum(batch.t, self.config.n_slots - 1)
 
-    def link_sinr(
-        self, gain_t: NDArray[np.float64], groups: NDArray[np.int64]
-    ) -> NDArray[np.float64]:
-        """SINR (eq. 14) of every transmitter's chosen link, [B, J]; idle links get 0.
+    def link_sinr(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
+        """SINR (eq. 14) of every transmitter's chosen link in the current slot, [B, J].
 
-        ``gain_t`` is [B, J, K]; ``groups`` [B, J] in action encoding (0 idle, k+1 device
-        k). Interference sums other active same-band transmitters in index order.
+        ``groups`` [B, J] in action encoding (0 idle, k+1 device k); idle links get 0.
+        Interference sums the other active same-band transmitters in index order.
         """
-        b = groups.shape[0]
+        rows, t = self._slot(batch)
+        cfg = self.config
         active = groups > IDLE
         receiver = np.where(active, groups - 1, 0)
-        # g[b, i, j]: gain from transmitter i to the receiver of transmitter j's link.
-        g = np.take_along_axis(gain_t, np.broadcast_to(receiver[:, None, :], (b, N_TX, N_TX)), 2)
+        # flat[b, i, j]: element (b, t_b, i, receiver of j) of the [B, T, J, K] arrays
+        base = (rows * cfg.n_slots + t) * N_TX
+        flat = ((base[:, None, None] + _TX[None, :, None]) * self.n_devices
+                + receiver[:, None, :])
+        levels = np.take(batch.levels, flat, mode="clip")
+        g = np.take(batch.large, flat, mode="clip") * np.take(
+            self._level_gain_flat, levels + self._level_offset, mode="clip"
+        )
         rx_w = self.tx_power_w[None, :, None] * g
-        sinr = np.zeros((b, N_TX))
+        sinr = np.zeros(groups.shape)
         for j in range(N_TX):
-            interference = np.zeros(b)
+            interference = np.zeros(batch.size)
             for i in range(N_TX):
                 if self._same_band[j][i]:
                     interference = interference + np.where(active[:, i], rx_w[:, i, j], 0.0)
@@ -230,8 +249,7 @@ class LinkDynamics:
         for j in range(1, N_TX):
             duplicate[:, j] = (kept[:, j] > IDLE) & (kept[:, :j] == kept[:, j : j + 1]).any(1)
             kept[:, j] = np.where(duplicate[:, j], IDLE, kept[:, j])
-        sinr = self.link_sinr(self.current(batch, "gain"), kept)
-        low_sinr = (kept > IDLE) & (sinr < self.sinr_threshold)
+        low_sinr = (kept > IDLE) & (self.link_sinr(batch, kept) < self.sinr_threshold)
         return duplicate, ineligible, low_sinr
 
     def repair(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -243,14 +261,37 @@ class LinkDynamics:
         duplicate, ineligible, low_sinr = self.violations(batch, groups)
         return np.where(duplicate | ineligible | low_sinr, IDLE, groups)
 
-    def advance(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> dict[str, NDArray]:
-        """Play one slot of valid ``groups`` [B, J] (rows of all-idle are no-ops)."""
+    def repair_with_sinr(
+        self, batch: EpisodeBatch, groups: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """``repair`` plus the SINR of the repaired groups (recomputed only where a link
+        was dropped for low SINR, since that changes the interference)."""
+        active = groups > IDLE
+        receiver = np.where(active, groups - 1, 0)
+        eligible = np.take_along_axis(batch.eligible, receiver[:, :, None], 2)[..., 0]
+        kept = np.where(active & ~eligible, IDLE, groups)
+        for j in range(1, N_TX):
+            duplicate = (kept[:, j] > IDLE) & (kept[:, :j] == kept[:, j : j + 1]).any(1)
+            kept[:, j] = np.where(duplicate, IDLE, kept[:, j])
+        sinr = self.link_sinr(batch, kept)
+        low = (kept > IDLE) & (sinr < self.sinr_threshold)
+        if low.any():
+            kept = np.where(low, IDLE, kept)
+            sinr = self.link_sinr(batch, kept)
+        return kept, sinr
+
+    def advance(
+        self, batch: EpisodeBatch, groups: NDArray[np.int64], sinr: NDArray | None = None
+    ) -> dict[str, NDArray]:
+        """Play one slot of valid ``groups`` [B, J] (rows of all-idle are no-ops); ``sinr``
+        of those groups if already known."""
         cfg = self.config
         before = self.objective(batch)["objective"]
-        sinr = self.link_sinr(self.current(batch, "gain"), groups)
+        if sinr is None:
+            sinr = self.link_sinr(batch, groups)
         bits = bits_per_slot(self.bandwidth_hz[None, :], sinr, cfg.slot_s)
-        rows = np.arange(groups.shape[0])
-        useful = np.zeros(groups.shape[0])
+        rows = np.arange(batch.size)
+        useful = np.zeros(batch.size)
         for j in range(N_TX):
             active = groups[:, j] > IDLE
             k = np.where(active, groups[:, j] - 1, 0)
@@ -259,16 +300,16 @@ class LinkDynamics:
             new = np.where(active, np.minimum(old + bits[:, j], demand), old)
             w = batch.weight[rows, k]
             gap_new, gap_old = demand - new, demand - old
-            batch.shortfall = batch.shortfall + (w * (gap_new * gap_new) - w * (gap_old * gap_old))
+            batch.shortfall += w * (gap_new * gap_new) - w * (gap_old * gap_old)
             threshold = batch.threshold[rows, k]
-            batch.n_served = batch.n_served + ((old < threshold) & (new >= threshold))
-            useful = useful + (new - old)
+            batch.n_served += (old < threshold) & (new >= threshold)
+            useful += new - old
             batch.delivered[rows, k] = new
-        batch.delivered_total = batch.delivered_total + useful
-        batch.t = batch.t + 1
+        batch.delivered_total += useful
+        batch.t += 1
         after = self.objective(batch)
-        return {"reward": before - after["objective"], "link_bits": bits,
-                "delivered_bits": useful, **after}
+        return {"reward": before - after["objective"], "link_bits": np.where(groups > IDLE,
+                bits, 0.0), "delivered_bits": useful, **after}
 
     def objective(self, batch: EpisodeBatch) -> dict[str, NDArray[np.float64]]:
         """Normalised objective terms (eq. 19/20a) from the incremental episode state."""
@@ -287,7 +328,7 @@ class LinkDynamics:
 
     # ------------------------------------------------------------------ slots (one episode)
     def repair_one(self, batch: EpisodeBatch, group: list[int]) -> tuple[list[int], list[float]]:
-        """Scalar ``repair`` + ``link_sinr`` for episode 0: (repaired group, SINR per link)."""
+        """Scalar ``repair`` + ``link_sinr`` of episode 0: (repaired group, SINR per link)."""
         t = int(batch.t[0])
         eligible = batch.eligible[0]
         group = list(group)
@@ -295,16 +336,16 @@ class LinkDynamics:
             k = group[j]
             if k and (k in group[:j] or not eligible[j, k - 1]):
                 group[j] = IDLE
-        gain_t = batch.gain[0, t]
-        sinr = self._sinr_one(gain_t, group)
+        large, levels = batch.large[0, t], batch.levels[0, t]
+        sinr = self._sinr_one(large, levels, group)
+        dropped = False
         for j in range(N_TX):
             if group[j] and sinr[j] < self.sinr_threshold:
-                group[j] = IDLE
-        return group, self._sinr_one(gain_t, group)
+                group[j], dropped = IDLE, True
+        return group, (self._sinr_one(large, levels, group) if dropped else sinr)
 
-    def _sinr_one(self, gain_t: NDArray[np.float64], group: list[int]) -> list[float]:
+    def _sinr_one(self, large: NDArray, levels: NDArray, group: list[int]) -> list[float]:
         sinr = [0.0] * N_TX
-        rx = {}
         for j in range(N_TX):
             if not group[j]:
                 continue
@@ -312,25 +353,24 @@ class LinkDynamics:
             interference = 0.0
             for i in range(N_TX):
                 if group[i] and self._same_band[j][i]:
-                    key = (i, k)
-                    if key not in rx:
-                        rx[key] = self._power[i] * float(gain_t[i, k])
-                    interference = interference + rx[key]
-            signal = self._power[j] * float(gain_t[j, k])
-            sinr[j] = signal / (interference + self._noise[j])
+                    gain = float(large[i, k]) * self._level_gain[i][levels[i, k]]
+                    interference = interference + self._power[i] * gain
+            gain = float(large[j, k]) * self._level_gain[j][levels[j, k]]
+            sinr[j] = self._power[j] * gain / (interference + self._noise[j])
         return sinr
 
     def advance_one(
-        self, batch: EpisodeBatch, group: list[int], sinr: list[float]
-    ) -> tuple[float, list[float], float]:
-        """Scalar ``advance`` of episode 0 for a repaired group: (reward, bits, useful bits)."""
+        self, batch: EpisodeBatch, group: list[int], sinr: list[float], before: float
+    ) -> tuple[float, list[float], float, tuple[float, float, float]]:
+        """Scalar ``advance`` of episode 0 for a repaired group, given the objective
+        ``before`` the slot: (reward, bits per link, useful bits, objective terms after)."""
         cfg = self.config
-        before = self.objective_one(batch)
-        bits = bits_per_slot(self.bandwidth_hz[None, :], np.array([sinr]), cfg.slot_s)[0].tolist()
+        bits = bits_per_slot(self.bandwidth_hz, np.array(sinr), cfg.slot_s).tolist()
         delivered, demand = batch.delivered[0], batch.demand[0]
         shortfall, n_served, useful = float(batch.shortfall[0]), int(batch.n_served[0]), 0.0
         for j in range(N_TX):
             if not group[j]:
+                bits[j] = 0.0
                 continue
             k = group[j] - 1
             old, d = float(delivered[k]), float(demand[k])
@@ -344,11 +384,8 @@ class LinkDynamics:
         batch.shortfall[0], batch.n_served[0] = shortfall, n_served
         batch.delivered_total[0] = batch.delivered_total[0] + useful
         batch.t[0] += 1
-        return before - self.objective_one(batch), [b if g else 0.0 for b, g in
-                                                    zip(bits, group, strict=True)], useful
-
-    def objective_one(self, batch: EpisodeBatch) -> float:
-        return self.objective_terms_one(batch)[0]
+        terms = self.objective_terms_one(batch)
+        return before - terms[0], bits, useful, terms
 
     def objective_terms_one(self, batch: EpisodeBatch) -> tuple[float, float, float]:
         """Scalar ``objective`` of episode 0: (objective, served_gap_term, data_gap_term)."""
@@ -362,65 +399,86 @@ class LinkDynamics:
         return objective, served_gap, data_gap
 
     # ------------------------------------------------------------------ agent views
-    def action_mask(self, batch: EpisodeBatch) -> NDArray[np.bool_]:
+    def action_mask(self, batch: EpisodeBatch, slots: NDArray[np.int64] | None = None):
         """Flat [B, J * (K + 1)] mask in MultiDiscrete order (MaskablePPO's format):
         idle always allowed; device k allowed for j if eligible with interference-free
-        SINR >= threshold (a necessary condition; joint constraints are checked at step)."""
-        return self.current(batch, "mask")
+        SINR >= threshold (a necessary condition; joint constraints are checked at step).
+
+        With ``slots`` (for episode 0 only) returns [len(slots), J * (K + 1)] instead.
+        """
+        if slots is None:
+            rows, t = self._slot(batch)
+        else:
+            rows, t = np.zeros(slots.size, np.int64), slots
+        levels, _, min_level = self._slot_arrays(batch, rows, t)
+        mask = np.empty((rows.size, N_TX, self.n_devices + 1), dtype=bool)
+        mask[:, :, 0] = True
+        np.greater_equal(levels, min_level, out=mask[:, :, 1:])
+        return mask.reshape(rows.size, -1)
+
+    def _slot_arrays(self, batch: EpisodeBatch, rows: NDArray, t: NDArray):
+        """(levels, feature_base, min_level) of slot t of each row: views when every row
+        is at the same slot (the usual lockstep case), gathers otherwise."""
+        if t.size and rows.size == batch.size and np.all(t == t[0]):
+            return (batch.levels[:, t[0]], batch.feature_base[:, t[0]],
+                    batch.min_level[:, t[0]])
+        return batch.levels[rows, t], batch.feature_base[rows, t], batch.min_level[rows, t]
+
+    def write_snr_features(
+        self, batch: EpisodeBatch, rows: NDArray, t: NDArray, out: NDArray[np.float32]
+    ) -> None:
+        """Write [n, J, K] float32 log10 SNR without interference (clipped) into ``out``."""
+        levels, feature_base, _ = self._slot_arrays(batch, rows, t)
+        np.take(self._level_feature_flat, levels + self._level_offset_u8, out=out, mode="clip")
+        np.add(out, feature_base, out=out)
+        np.clip(out, *SNR_FEATURE_RANGE, out=out)
 
     def observation(self, batch: EpisodeBatch) -> NDArray[np.float32]:
-        """Flat float32 observation [B, K * 10 + 2]; labels in ``observation_labels``."""
+        """Flat float32 observation [B, 10 K + 2]; labels in ``observation_labels``."""
         cfg = self.config
-        b = batch.t.shape[0]
-        fraction = np.where(batch.present, batch.delivered / np.maximum(batch.demand, 1.0), 0.0)
-        per_device = np.concatenate(
-            [self.current(batch, "snr_feature"), fraction[:, :, None].astype(np.float32),
-             batch.device_const],
-            axis=2,
-        )
-        globals_ = np.stack(
-            [(cfg.n_slots - batch.t) / cfg.n_slots, batch.n_present / cfg.max_devices], axis=1
-        ).astype(np.float32)
-        return np.concatenate([per_device.reshape(b, -1), globals_], axis=1)
+        rows, t = self._slot(batch)
+        k = cfg.max_devices
+        obs = np.empty((batch.size, self.obs_size), dtype=np.float32)
+        grid = obs[:, : k * N_FEATURES].reshape(batch.size, N_FEATURES, k)
+        self.write_snr_features(batch, rows, t, grid[:, :N_TX])
+        # absent devices are never served, so their fraction is 0 / 1 = 0
+        grid[:, FRACTION_ROW] = batch.delivered / np.maximum(batch.demand, 1.0)
+        grid[:, FRACTION_ROW + 1 :] = batch.device_const
+        obs[:, -2] = (cfg.n_slots - batch.t) / cfg.n_slots
+        obs[:, -1] = batch.n_present / cfg.max_devices
+        return obs
 
+    def observation_template(self, batch: EpisodeBatch) -> NDArray[np.float32]:
+        """Observations [T + 1, obs] of episode 0 at every slot with nothing delivered.
 
-def observation_template(dynamics: LinkDynamics, batch: EpisodeBatch) -> NDArray[np.float32]:
-    """Observations [T + 1, obs] of episode 0 at every slot with nothing delivered yet.
-
-    The single env copies row t and writes the delivered fractions into it, which gives
-    the same values as ``LinkDynamics.observation``.
-    """
-    cfg = dynamics.config
-    slots = np.minimum(np.arange(cfg.n_slots + 1), cfg.n_slots - 1)
-    per_device = np.concatenate(
-        [batch.snr_feature[0, slots],
-         np.zeros((cfg.n_slots + 1, cfg.max_devices, 1), dtype=np.float32),
-         np.broadcast_to(batch.device_const[0], (cfg.n_slots + 1, *batch.device_const.shape[1:]))],
-        axis=2,
-    )
-    globals_ = np.stack(
-        [(cfg.n_slots - np.arange(cfg.n_slots + 1)) / cfg.n_slots,
-         np.full(cfg.n_slots + 1, batch.n_present[0] / cfg.max_devices)],
-        axis=1,
-    ).astype(np.float32)
-    return np.concatenate([per_device.reshape(cfg.n_slots + 1, -1), globals_], axis=1)
-
-
-FRACTION_COLUMN = N_TX  # index of delivered/demand within a device's block
+        The single env copies row t and writes the delivered fractions into it, which
+        gives the same values as ``observation``.
+        """
+        cfg = self.config
+        k = cfg.max_devices
+        slots = np.minimum(np.arange(cfg.n_slots + 1), cfg.n_slots - 1)
+        template = np.empty((cfg.n_slots + 1, self.obs_size), dtype=np.float32)
+        grid = template[:, : k * N_FEATURES].reshape(cfg.n_slots + 1, N_FEATURES, k)
+        self.write_snr_features(batch, np.zeros_like(slots), slots, grid[:, :N_TX])
+        grid[:, FRACTION_ROW] = 0.0
+        grid[:, FRACTION_ROW + 1 :] = batch.device_const[0]
+        template[:, -2] = (cfg.n_slots - np.arange(cfg.n_slots + 1)) / cfg.n_slots
+        template[:, -1] = batch.n_present[0] / cfg.max_devices
+        return template
 
 
 def observation_labels(config: LinkSchedulingConfig) -> list[str]:
-    """A label for every element of the flat observation, in order."""
-    labels = [f"device{k}.{f}" for k in range(config.max_devices) for f in DEVICE_FEATURES]
+    """A label for every element of the flat observation, in order (feature-major)."""
+    labels = [f"{f}.device{k}" for f in DEVICE_FEATURES for k in range(config.max_devices)]
     return labels + list(GLOBAL_FEATURES)
 
 
 def observation_bounds(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray]:
     """Finite float32 low/high vectors of the observation space."""
-    low = np.zeros((config.max_devices, len(DEVICE_FEATURES)), dtype=np.float32)
+    low = np.zeros((N_FEATURES, config.max_devices), dtype=np.float32)
     high = np.ones_like(low)
-    low[:, :N_TX], high[:, :N_TX] = SNR_FEATURE_RANGE
-    high[:, N_TX + 1] = DEMAND_FEATURE_MAX
+    low[:N_TX], high[:N_TX] = SNR_FEATURE_RANGE
+    high[N_TX + 1] = DEMAND_FEATURE_MAX
     flat_low = np.concatenate([low.ravel(), np.zeros(len(GLOBAL_FEATURES), dtype=np.float32)])
     flat_high = np.concatenate([high.ravel(), np.ones(len(GLOBAL_FEATURES), dtype=np.float32)])
     return flat_low, flat_high

@@ -13,13 +13,11 @@ from leo_envs import scenarios
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.dynamics import (
-    DEVICE_FEATURES,
-    FRACTION_COLUMN,
+    FRACTION_ROW,
     EpisodeBatch,
     LinkDynamics,
     observation_bounds,
     observation_labels,
-    observation_template,
 )
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 from leo_envs.envs.link_scheduling.render import render_ansi, render_rgb
@@ -58,7 +56,7 @@ def validate_group(action: Any, n_tx: int, n_devices: int) -> list[int]:
     return validate_groups(action, n_tx, n_devices, None)[0].tolist()
 
 
-N_FEATURES = len(DEVICE_FEATURES)
+_ROW0 = np.zeros(1, dtype=np.int64)
 
 
 class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
@@ -102,7 +100,8 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     each. Per device k: `snr_db/10[LEO|BS|TST1|TST2]` interference-free SNR of this slot in
     dB / 10, clipped to [-5, 8]; `delivered/demand` in [0, 1]; `demand_mbit/100` in [0, 10];
     `threshold/demand` (served threshold D_th / D); `weight/max_weight` priority; `is_iot`;
-    `present`. Then `slots_left/T` and `present/max_devices`. Absent devices are zeros.
+    `present`. Then `slots_left/T` and `present/max_devices`. Absent device slots read -5
+    (no signal) in the SNR columns and 0 elsewhere.
 
     ## Rewards
 
@@ -208,13 +207,18 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             self._episodes_in_task = 0
             self._task_switched = self.config.scenario != "static"
         self._episodes_in_task += 1
-        draw = ls_tasks.draw_episode(self.config, self._task, self.np_random)
-        self._batch = self.dynamics.new_batch([self._task], [draw])
+        words = ls_tasks.episode_words(self.config, self.np_random)
+        if self._batch is None:
+            self._batch = self.dynamics.empty_batch(1)
+        self.dynamics.load(self._batch, _ROW0, [self._task], words[None])
         self._last_groups = [0] * len(TRANSMITTERS)
         self._last_bits = [0.0] * len(TRANSMITTERS)
-        self._obs_template = observation_template(self.dynamics, self._batch)
+        self._obs_template = self.dynamics.observation_template(self._batch)
+        slots = np.minimum(np.arange(self.config.n_slots + 1), self.config.n_slots - 1)
+        self._masks = self.dynamics.action_mask(self._batch, slots)
         self._fraction = np.zeros(self.config.max_devices, dtype=np.float32)
         obs = self._obs_template[0].copy()
+        self._terms = self.dynamics.objective_terms_one(self._batch)
         info = self._info(slot_bits=0.0)
         self._task_switched = False
         return obs, info
@@ -232,7 +236,9 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         if n_repaired and self.config.invalid_action == "raise":
             problems = self._describe_violations(np.array([requested]))
             raise ValueError(f"invalid link group {requested}: {problems}")
-        reward, link_bits, useful = self.dynamics.advance_one(self._batch, repaired, sinr)
+        reward, link_bits, useful, self._terms = self.dynamics.advance_one(
+            self._batch, repaired, sinr, self._terms[0]
+        )
         if n_repaired and self.config.invalid_action == "penalise":
             reward -= self.config.invalid_action_penalty
         self._last_groups = repaired
@@ -276,7 +282,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         """Flat action mask for sb3-contrib's MaskablePPO (same as ``info['action_mask']``)."""
         if self._batch is None:
             raise RuntimeError("call reset() before action_masks()")
-        return self.dynamics.action_mask(self._batch)[0]
+        return self._masks[int(self._batch.t[0])]
 
     @property
     def delivered_bits(self) -> NDArray[np.float64]:
@@ -303,7 +309,8 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             if k and batch.present[0, k - 1]:
                 self._fraction[k - 1] = batch.delivered[0, k - 1] / max(batch.demand[0, k - 1], 1.0)
         obs = self._obs_template[int(batch.t[0])].copy()
-        obs[FRACTION_COLUMN : self.config.max_devices * N_FEATURES : N_FEATURES] = self._fraction
+        k = self.config.max_devices
+        obs[FRACTION_ROW * k : (FRACTION_ROW + 1) * k] = self._fraction
         return obs
 
     def _describe_violations(self, groups: NDArray[np.int64]) -> str:
@@ -323,7 +330,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         batch, cfg = self._batch, self.config
         t = int(batch.t[0])
         n_served = int(batch.n_served[0])
-        objective, served_gap, data_gap = self.dynamics.objective_terms_one(batch)
+        objective, served_gap, data_gap = self._terms
         return {
             "objective": objective,
             "served_gap_term": served_gap,
@@ -337,5 +344,5 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             "elapsed_s": t * cfg.slot_s,
             "task_id": self._task.task_id,
             "task_switched": self._task_switched,
-            "action_mask": batch.mask[0, min(t, cfg.n_slots - 1)],
+            "action_mask": self._masks[t],
         }

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.models import channels, fsmc, orbits
 
@@ -32,6 +33,10 @@ class LinkSchedulingTask:
     Arrays have K = ``max_devices`` entries; absent device slots have ``present=False``.
     ``large_scale_gain`` [T, J, K] holds path loss, antenna gains, pitch-angle factor,
     atmospheric loss and blockage (linear); small-scale fading is drawn per episode.
+    Derived for the env's speed: ``eligible`` [J, K]; ``snr_feature_base`` [T, J, K]
+    log10 of the large-scale SNR (float32; very low for absent devices); ``min_level``
+    [T, J, K] the lowest FSMC level at which the link's interference-free SINR meets the
+    threshold (L if never or if ineligible).
     """
 
     task_id: int
@@ -46,20 +51,13 @@ class LinkSchedulingTask:
     pass_time_s: float
     leo_elevation_deg: float
     large_scale_gain: NDArray[np.float64]
+    eligible: NDArray[np.bool_]
+    snr_feature_base: NDArray[np.float32]
+    min_level: NDArray[np.uint8]
 
     @property
     def n_present(self) -> int:
         return int(self.present.sum())
-
-
-@dataclass(frozen=True)
-class EpisodeDraw:
-    """Everything random about one episode of a task: demands and the uniform integers
-    in [0, 2**16) that drive the FSMC level paths (the chains run batched, see
-    ``fading_power``)."""
-
-    demand_bits: NDArray[np.float64]  # [K]
-    fading_uniforms: NDArray[np.uint16]  # [T, J, K]
 
 
 FSMC_RESOLUTION_BITS = 16
@@ -206,11 +204,15 @@ def make_task(
     gain, elevation = large_scale_gain(
         config, positions_m, pass_time_s, rain_attenuation_db_per_km, blockage_db
     )
+    present = np.asarray(present, dtype=bool)
+    is_iot = np.asarray(is_iot, dtype=bool)
+    eligible = link_eligibility(present, is_iot)
+    feature_base, min_level = _link_quality_tables(config, gain, eligible, present)
     task = LinkSchedulingTask(
         task_id=task_id,
         positions_m=np.asarray(positions_m, dtype=np.float64),
-        present=np.asarray(present, dtype=bool),
-        is_iot=np.asarray(is_iot, dtype=bool),
+        present=present,
+        is_iot=is_iot,
         weight=np.asarray(weight, dtype=np.float64),
         demand_mbit_low=float(demand_mbit_low),
         demand_mbit_high=float(demand_mbit_high),
@@ -219,11 +221,34 @@ def make_task(
         pass_time_s=float(pass_time_s),
         leo_elevation_deg=elevation,
         large_scale_gain=gain,
+        eligible=eligible,
+        snr_feature_base=feature_base,
+        min_level=min_level,
     )
     for array in (task.positions_m, task.present, task.is_iot, task.weight, task.blockage_db,
-                  task.large_scale_gain):
+                  task.large_scale_gain, task.eligible, task.snr_feature_base, task.min_level):
         array.setflags(write=False)
     return task
+
+
+ABSENT_FEATURE = np.float32(-100.0)
+
+
+def _link_quality_tables(
+    config: LinkSchedulingConfig,
+    gain: NDArray[np.float64],
+    eligible: NDArray[np.bool_],
+    present: NDArray[np.bool_],
+) -> tuple[NDArray[np.float32], NDArray[np.uint8]]:
+    power, noise = radio.tx_power_w(config)[:, None], radio.noise_w(config)[:, None]
+    feature = np.log10(power * gain / noise).astype(np.float32)
+    feature = np.where(present, feature, ABSENT_FEATURE)
+    level_gain, _ = level_tables(config)
+    # SINR of every level without interference: P (g_large |beta_l|^2) / N (eqs. 3, 14)
+    ok = power[..., None] * (gain[..., None] * level_gain[:, None, :]) / noise[..., None]
+    ok = (ok >= radio.sinr_threshold_linear(config)) & eligible[..., None]
+    min_level = np.where(ok.any(axis=-1), np.argmax(ok, axis=-1), level_gain.shape[1])
+    return feature, min_level.astype(np.uint8)
 
 
 def with_changes(config: LinkSchedulingConfig, task: LinkSchedulingTask, **changes: object):
@@ -274,11 +299,10 @@ def initial_task(
     )
 
 
-def eligibility(task: LinkSchedulingTask) -> NDArray[np.bool_]:
+def link_eligibility(present: NDArray[np.bool_], is_iot: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """[J, K] which transmitter may serve which device: LEO (Ka) only dual-mode IoT
     terminals, BS and TSTs (C) every device; absent devices nobody (spec section 4)."""
-    leo = task.is_iot & task.present
-    return np.stack([leo, task.present, task.present, task.present])
+    return np.stack([is_iot & present, present, present, present])
 
 
 @lru_cache(maxsize=32)
@@ -305,37 +329,76 @@ def config_chains(
     )
 
 
-def draw_episode(
-    config: LinkSchedulingConfig, task: LinkSchedulingTask, rng: np.random.Generator
-) -> EpisodeDraw:
-    """Draw one episode's demands (uniform in the task's range, Mbit -> bit) and fading."""
+def episode_words(config: LinkSchedulingConfig, rng: np.random.Generator) -> NDArray[np.uint64]:
+    """The raw 64-bit words of one episode's randomness, taken from ``rng``'s bit generator
+    (one call, so a batch of envs can draw cheaply and transform the words together)."""
+    n_fading = config.n_slots * len(TRANSMITTERS) * config.max_devices
+    return rng.bit_generator.random_raw(config.max_devices + -(-n_fading // 4))
+
+
+def episode_from_words(
+    config: LinkSchedulingConfig,
+    words: NDArray[np.uint64],
+    demand_mbit_low: NDArray[np.float64],
+    demand_mbit_high: NDArray[np.float64],
+    present: NDArray[np.bool_],
+) -> tuple[NDArray[np.float64], NDArray[np.uint16]]:
+    """Demands [n, K] (bit, uniform in each task's Mbit range, 0 if absent) and 16-bit
+    fading uniforms [n, T, J, K] from ``words`` [n, W] of ``episode_words``.
+
+    A demand uses the top 53 bits of a word as a uniform double in [0, 1), as numpy does.
+    """
     k = config.max_devices
-    demand = rng.uniform(task.demand_mbit_low, task.demand_mbit_high, k) * 1e6
-    demand = np.where(task.present, demand, 0.0)
-    uniforms = rng.integers(
-        0, 1 << FSMC_RESOLUTION_BITS, size=(config.n_slots, len(TRANSMITTERS), k), dtype=np.uint16
-    )
-    return EpisodeDraw(demand_bits=demand, fading_uniforms=uniforms)
+    unit = (words[:, :k] >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    low, high = demand_mbit_low[:, None], demand_mbit_high[:, None]
+    demand = np.where(present, (low + (high - low) * unit) * 1e6, 0.0)
+    n_fading = config.n_slots * len(TRANSMITTERS) * k
+    fading = np.ascontiguousarray(words[:, k:]).view(np.uint16)[:, :n_fading]
+    return demand, fading.reshape(-1, config.n_slots, len(TRANSMITTERS), k)
 
 
-def fading_power(config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]) -> NDArray[np.float64]:
-    """Small-scale power gains |beta|^2 [..., T, J, K] of FSMC paths driven by ``uniforms``.
+def fading_levels(config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]) -> NDArray[np.uint8]:
+    """FSMC level paths [..., T, J, K] driven by 16-bit ``uniforms`` (eqs. 10-11).
 
-    Slot 0 starts in the stationary law, later slots follow the transition matrix (eq. 11);
+    Slot 0 starts in the stationary law, later slots follow the transition matrix;
     transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain. Sampling is
     by inverse-CDF lookup tables at 2**-16 resolution (probabilities are realised to
-    within 1.5e-5), one table gather per slot for every link of every episode at once.
+    within 1.5e-5): one table gather per slot for every link of every episode at once.
     """
-    start_table, step_table, level_gain = _chain_tables(config)
-    n_levels = level_gain.shape[1]
+    start_table, step_table = _chain_tables(config)
     shift = FSMC_RESOLUTION_BITS
-    tx_rows = np.arange(len(TRANSMITTERS), dtype=np.int64)[:, None]  # [J, 1]
-    levels = np.empty(uniforms.shape, dtype=np.int64)
-    levels[..., 0, :, :] = start_table[(tx_rows << shift) + uniforms[..., 0, :, :]]
+    row_offset = (np.arange(len(TRANSMITTERS), dtype=np.int32) * config.fsmc_levels)[:, None]
+    levels = np.empty(uniforms.shape, dtype=np.uint8)
+    index = np.empty(uniforms.shape[:-3] + uniforms.shape[-2:], dtype=np.int32)
+    np.left_shift(np.arange(len(TRANSMITTERS), dtype=np.int32)[:, None], shift, out=index)
+    np.add(index, uniforms[..., 0, :, :], out=index)
+    np.take(start_table, index, out=levels[..., 0, :, :], mode="clip")
     for t in range(1, uniforms.shape[-3]):
-        row = tx_rows * n_levels + levels[..., t - 1, :, :]
-        levels[..., t, :, :] = step_table[(row << shift) + uniforms[..., t, :, :]]
-    return level_gain[tx_rows, levels]
+        np.add(row_offset, levels[..., t - 1, :, :], out=index)
+        np.left_shift(index, shift, out=index)
+        np.add(index, uniforms[..., t, :, :], out=index)
+        np.take(step_table, index, out=levels[..., t, :, :], mode="clip")
+    return levels
+
+
+def level_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
+    """[J, L] small-scale power gain |beta|^2 of each FSMC level and its log10 (float32)."""
+    return _level_tables_cached(_chain_key(config))
+
+
+def _chain_key(config: LinkSchedulingConfig) -> tuple:
+    return (config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
+            config.terrestrial_doppler_hz, config.slot_s)
+
+
+@lru_cache(maxsize=32)
+def _level_tables_cached(key: tuple) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
+    leo, terrestrial = channel_chains(*key)
+    gain = np.stack([leo.level_gain] + [terrestrial.level_gain] * (len(TRANSMITTERS) - 1))
+    feature = np.log10(gain).astype(np.float32)
+    gain.setflags(write=False)
+    feature.setflags(write=False)
+    return gain, feature
 
 
 def _inverse_cdf_table(cdf: NDArray[np.float64]) -> NDArray[np.uint8]:
@@ -346,24 +409,20 @@ def _inverse_cdf_table(cdf: NDArray[np.float64]) -> NDArray[np.uint8]:
 
 
 @lru_cache(maxsize=32)
-def _chain_tables_cached(key: tuple) -> tuple[NDArray, NDArray, NDArray]:
+def _chain_tables_cached(key: tuple) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     leo, terrestrial = channel_chains(*key)
     chains = [leo] + [terrestrial] * (len(TRANSMITTERS) - 1)
     start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
     step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
-    tables = (_inverse_cdf_table(start), _inverse_cdf_table(step),
-              np.stack([c.level_gain for c in chains]))
+    tables = (_inverse_cdf_table(start), _inverse_cdf_table(step))
     for array in tables:
         array.setflags(write=False)
     return tables
 
 
-def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArray]:
+def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
     """Inverse-CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling."""
-    return _chain_tables_cached(
-        (config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
-         config.terrestrial_doppler_hz, config.slot_s)
-    )
+    return _chain_tables_cached(_chain_key(config))
 
 
 def replace_task_id(task: LinkSchedulingTask, task_id: int) -> LinkSchedulingTask:

@@ -52,7 +52,8 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self._episodes_in_task = np.zeros(num_envs, dtype=np.int64)
         self._switched = np.zeros(num_envs, dtype=bool)
         self._needs_reset = np.zeros(num_envs, dtype=bool)
-        self._batch = None
+        self._batch = self.dynamics.empty_batch(num_envs)
+        self._started = False
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
@@ -71,19 +72,19 @@ class LinkSchedulingVectorEnv(VectorEnv):
             self._rngs = [seeding.np_random(s)[0] for s in seeds]
             self._tasks = [ls_tasks.initial_task(self.config, rng) for rng in self._rngs]
             self._episodes_in_task[:] = 0
-        rows = np.arange(self.num_envs)
-        self._batch = self._new_episodes(rows)
+        self._new_episodes(np.arange(self.num_envs))
+        self._started = True
         self._needs_reset[:] = False
         return self.dynamics.observation(self._batch), self._infos(self.dynamics.objective(
             self._batch), np.zeros(self.num_envs), np.zeros(self.num_envs, dtype=np.int64))
 
     def step(self, actions: NDArray[np.int64]):
-        if self._batch is None:
+        if not self._started:
             raise RuntimeError("call reset() before step()")
         groups = validate_groups(actions, len(TRANSMITTERS), self.config.max_devices,
                                  self.num_envs)
         cfg = self.config
-        repaired = self.dynamics.repair(self._batch, groups)
+        repaired, sinr = self.dynamics.repair_with_sinr(self._batch, groups)
         n_repaired = (repaired != groups).sum(axis=1)
         resetting = self._needs_reset.copy()
         n_repaired[resetting] = 0
@@ -91,14 +92,15 @@ class LinkSchedulingVectorEnv(VectorEnv):
             bad = int(np.flatnonzero(n_repaired)[0])
             raise ValueError(f"invalid link group in sub-env {bad}: {groups[bad].tolist()}")
         playing = ~resetting
-        out = self.dynamics.advance(self._batch, np.where(playing[:, None], repaired, 0))
+        played = np.where(playing[:, None], repaired, 0)
+        out = self.dynamics.advance(self._batch, played, np.where(played > 0, sinr, 0.0))
         rewards = out["reward"].copy()
         if cfg.invalid_action == "penalise":
             rewards -= cfg.invalid_action_penalty * (n_repaired > 0)
         slot_bits = out["delivered_bits"].copy()
         if resetting.any():
             rows = np.flatnonzero(resetting)
-            self.dynamics.replace_rows(self._batch, rows, self._new_episodes(rows))
+            self._new_episodes(rows)
             rewards[rows] = 0.0
             slot_bits[rows] = 0.0
         self._switched[playing] = False
@@ -109,9 +111,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
         return self.dynamics.observation(self._batch), rewards, terminated, truncated, infos
 
     # ------------------------------------------------------------------ helpers
-    def _new_episodes(self, rows: NDArray[np.int64]):
+    def _new_episodes(self, rows: NDArray[np.int64]) -> None:
         per_task = self.config.update_interval // self.config.n_slots
-        draws = []
+        words = []
         for i in rows:
             self._switched[i] = False
             if self._episodes_in_task[i] >= per_task:
@@ -119,8 +121,8 @@ class LinkSchedulingVectorEnv(VectorEnv):
                 self._episodes_in_task[i] = 0
                 self._switched[i] = self.config.scenario != "static"
             self._episodes_in_task[i] += 1
-            draws.append(ls_tasks.draw_episode(self.config, self._tasks[i], self._rngs[i]))
-        return self.dynamics.new_batch([self._tasks[i] for i in rows], draws)
+            words.append(ls_tasks.episode_words(self.config, self._rngs[i]))
+        self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], np.stack(words))
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
         batch = self._batch
