@@ -30,6 +30,15 @@ def resolve_config(config: LinkSchedulingConfig | None, overrides: dict[str, Any
     return LinkSchedulingConfig.from_overrides(config, **overrides)
 
 
+def make_spaces(config: LinkSchedulingConfig) -> tuple[spaces.MultiDiscrete, spaces.Box]:
+    """Action space (a receiver per transmitter, 0 idle) and flat float32 observation space."""
+    low, high = observation_bounds(config)
+    return (
+        spaces.MultiDiscrete(np.full(len(TRANSMITTERS), config.max_devices + 1)),
+        spaces.Box(low, high, dtype=np.float32),
+    )
+
+
 def validate_groups(action: Any, n_tx: int, n_devices: int, batch: int | None) -> NDArray:
     """Coerce an action (or a batch of actions) to int64 groups [B, J] or raise ValueError."""
     arr = np.asarray(action)
@@ -172,10 +181,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             )
         self.render_mode = render_mode
         self.dynamics = LinkDynamics(self.config)
-        k = self.config.max_devices
-        self.action_space = spaces.MultiDiscrete(np.full(len(TRANSMITTERS), k + 1))
-        low, high = observation_bounds(self.config)
-        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.action_space, self.observation_space = make_spaces(self.config)
         self.observation_labels = observation_labels(self.config)
         self._task: ls_tasks.LinkSchedulingTask | None = None
         self._pinned = False

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from gymnasium import spaces
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
@@ -14,8 +13,8 @@ from numpy.typing import NDArray
 from leo_envs import scenarios
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.envs.link_scheduling.dynamics import LinkDynamics, observation_bounds
-from leo_envs.envs.link_scheduling.env import resolve_config, validate_groups
+from leo_envs.envs.link_scheduling.dynamics import LinkDynamics
+from leo_envs.envs.link_scheduling.env import make_spaces, resolve_config, validate_groups
 
 
 class LinkSchedulingVectorEnv(VectorEnv):
@@ -41,10 +40,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self.config = resolve_config(config, overrides)
         self.num_envs = num_envs
         self.dynamics = LinkDynamics(self.config)
-        k = self.config.max_devices
-        self.single_action_space = spaces.MultiDiscrete(np.full(len(TRANSMITTERS), k + 1))
-        low, high = observation_bounds(self.config)
-        self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.single_action_space, self.single_observation_space = make_spaces(self.config)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._rngs: list[np.random.Generator] = []
