@@ -237,11 +237,11 @@ def build_formulation(inst: LinkSchedulingInstance) -> Formulation:
             continue
         for j in np.unique(link_j[in_pat]):
             idx = in_pat[link_j[in_pat] == j]
-            add_row(idx.tolist() + [z0 + p], [1.0] * idx.size + [-1.0], 0.0, 0.0, 1)
+            add_row([*idx.tolist(), z0 + p], [1.0] * idx.size + [-1.0], 0.0, 0.0, 1)
         ks, counts = np.unique(link_k[in_pat], return_counts=True)
         for k in ks[counts >= 2]:
             idx = in_pat[link_k[in_pat] == k]
-            add_row(idx.tolist() + [z0 + p], [1.0] * idx.size + [-1.0], -INF, 0.0, 2)
+            add_row([*idx.tolist(), z0 + p], [1.0] * idx.size + [-1.0], -INF, 0.0, 2)
     # (D)
     for t in range(T):
         for j in ka_idx:
@@ -263,10 +263,10 @@ def build_formulation(inst: LinkSchedulingInstance) -> Formulation:
     starts = np.searchsorted(link_d[order], np.arange(n_d + 1))
     for d in range(n_d):
         idx = order[starts[d] : starts[d + 1]]
-        add_row(idx.tolist() + [sig0 + d], rho_data[idx].tolist() + [1.0], 1.0, INF, 5)
-        add_row(idx.tolist() + [y0 + d], rho_serve[idx].tolist() + [-1.0], 0.0, INF, 6)
+        add_row([*idx.tolist(), sig0 + d], [*rho_data[idx].tolist(), 1.0], 1.0, INF, 5)
+        add_row([*idx.tolist(), y0 + d], [*rho_serve[idx].tolist(), -1.0], 0.0, INF, 6)
     # (H)
-    add_row(list(range(y0, y0 + n_d)) + [u_col], [1.0] * (n_d + 1),
+    add_row([*list(range(y0, y0 + n_d)), u_col], [1.0] * (n_d + 1),
             float(obj.n_present), float(obj.n_present), 7)
 
     A = sp.csr_matrix((vals, (rows, cols)), shape=(r, n_cols))

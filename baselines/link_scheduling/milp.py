@@ -64,7 +64,8 @@ class MILPOpt:
     is_exact = True
 
     def __init__(self, time_limit_s: float = 60.0, max_rounds: int = 200,
-                 initial_tangents: int = 4) -> None:
+                 initial_tangents: int = 4, single_link_cuts: bool = True) -> None:
+        self.single_link_cuts = single_link_cuts
         self.time_limit_s = time_limit_s
         self.max_rounds = max_rounds
         self.initial_tangents = initial_tangents
@@ -117,6 +118,18 @@ class MILPOpt:
 
         for s in np.linspace(1.0, 0.0, self.initial_tangents, endpoint=False)[::-1]:
             add_tangents(np.full(nd, s))
+        if self.single_link_cuts:
+            # phi_d >= 1 - sum_i (2 rho_i - rho_i^2) x_i: valid for binary x (the square of a
+            # shortfall is supermodular in the link set; exact with 0 or 1 link)
+            rho = f.rho_data
+            m = sp.csr_matrix(
+                (np.concatenate([np.ones(nd), 2 * rho - rho**2]),
+                 (np.concatenate([np.arange(nd), f.link_d]),
+                  np.concatenate([phi0 + np.arange(nd), np.arange(f.n_x)]))),
+                shape=(nd, n_all),
+            )
+            cut_rows.append(m)
+            cut_lo.append(np.ones(nd))
         integrality = np.zeros(n_all)
         integrality[: f.n_x + f.n_z + nd] = 1
         lb = np.concatenate([f.col_lo, [0.0], np.zeros(nd)])

@@ -431,7 +431,8 @@ class LinkDynamics:
         levels, feature_base, _ = self._slot_arrays(batch, rows, t)
         np.take(self._level_feature_flat, levels + self._level_offset_u8, out=out, mode="clip")
         np.add(out, feature_base, out=out)
-        np.clip(out, *SNR_FEATURE_RANGE, out=out)
+        np.maximum(out, SNR_FEATURE_RANGE[0], out=out)
+        np.minimum(out, SNR_FEATURE_RANGE[1], out=out)
 
     def observation(self, batch: EpisodeBatch) -> NDArray[np.float32]:
         """Flat float32 observation [B, 10 K + 2]; labels in ``observation_labels``."""

@@ -1,0 +1,73 @@
+"""Rounding of fractional pattern/link solutions and a slot-wise local search."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+from baselines.link_scheduling.common import Objective, replay_delivered
+from baselines.link_scheduling.formulation import Formulation
+from baselines.link_scheduling.greedy import greedy_group
+from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
+
+
+def round_slot(inst: LinkSchedulingInstance, f: Formulation, t: int, z: NDArray,
+               x: NDArray) -> NDArray[np.int64]:
+    """The most promising group of slot t: the pattern S with the largest mass z[t,S], then a
+    max-weight matching (``linear_sum_assignment``) of transmitters to devices on the
+    fractional links of S (and the Ka links), then feasibility repair."""
+    group = np.zeros(inst.n_transmitters, dtype=np.int64)
+    pats = np.flatnonzero(f.pat_t == t)
+    if pats.size == 0:
+        return group
+    p = pats[int(np.argmax(z[pats]))]
+    s = f.pat_s[p]
+    idx = np.flatnonzero((f.link_t == t) & ((f.link_s == s) | (f.link_s < 0)))
+    if idx.size == 0:
+        return group
+    weight = np.zeros((inst.n_transmitters, inst.n_devices))
+    weight[f.link_j[idx], f.link_k[idx]] = x[idx] + 1e-9
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    for j, k in zip(rows, cols, strict=True):
+        if weight[j, k] > 1e-6:
+            group[j] = k + 1
+    return repair_group(inst, t, group)
+
+
+def round_fractional(inst: LinkSchedulingInstance, f: Formulation, z: NDArray,
+                     x: NDArray) -> NDArray[np.int64]:
+    """Round a fractional (z over patterns, x over links) solution slot by slot."""
+    return np.stack([round_slot(inst, f, t, z, x) for t in range(inst.n_slots)])
+
+
+def repair_group(inst: LinkSchedulingInstance, t: int, group: NDArray[np.int64]):
+    """Drop links whose SINR is below threshold under the group's interference (one pass:
+    dropping a C-band link only lowers the others' interference)."""
+    g = group.copy()
+    s = inst.active_set_index(g)
+    for j in np.flatnonzero(g > 0):
+        if not inst.feasible[t, s, j, g[j] - 1]:
+            g[j] = 0
+    return g
+
+
+def local_search(inst: LinkSchedulingInstance, obj: Objective,
+                  schedule: NDArray[np.int64], rounds: int = 3) -> NDArray[np.int64]:
+    """Slot-wise improvement: re-choose each slot's group greedily given the other slots,
+    keep the change if the objective decreases."""
+    best = schedule.copy()
+    best_val = obj(replay_delivered(inst, best))
+    for _ in range(rounds):
+        improved = False
+        for t in range(inst.n_slots):
+            trial = best.copy()
+            trial[t] = 0
+            others = replay_delivered(inst, trial)
+            trial[t] = greedy_group(inst, t, others, obj)
+            val = obj(replay_delivered(inst, trial))
+            if val < best_val - 1e-15:
+                best, best_val, improved = trial, val, True
+        if not improved:
+            break
+    return best
