@@ -1,0 +1,1 @@
+"""Non-learning policies and solvers, evaluated through ``leo_envs.harness``."""

@@ -161,15 +161,16 @@ class ADMMHeu:
         q = f.hess_diag[f.sig0 : f.sig0 + nd]
         rho = self.rho_scale * float(q.mean())
         blocks = [_SlotBlock(f, t, rho) for t in range(T)]
-        yz = self._yz_model(f, blocks, q, rho)
+        theta = inst.threshold_bits[f.devices] / inst.demand_bits[f.devices]
+        a_srv = float(f.hess_diag[f.u_col])  # a / Kp^2
         # (d, t) pairs that can receive data: z[d, t] only exists there
         has = np.zeros((nd, T), dtype=bool)
         for t, b in enumerate(blocks):
             has[b.devs, t] = True
-        zdt = np.flatnonzero(has.T.ravel())  # column order of z in the (y,z) QP: t-major
         z = np.zeros((nd, T))
         lam = np.zeros((nd, T))
         v = np.zeros((nd, T))
+        y = np.zeros(nd)
         prim = [np.zeros(0)] * T
         pool = ThreadPoolExecutor(self.n_jobs) if self.n_jobs > 1 else None
         r_norm = s_norm = np.inf
@@ -177,27 +178,19 @@ class ADMMHeu:
         scale = np.sqrt(has.sum())
         try:
             for it in range(1, self.max_iters + 1):
-                targets = [z[:, t] + lam[:, t] / rho for t in range(T)]
+                target = z + lam / rho
                 # (24): T independent block updates
+                jobs = [(b, target[:, t]) for t, b in enumerate(blocks)]
                 if pool is None:
-                    prim = [b.solve(targets[t]) for t, b in enumerate(blocks)]
+                    prim = [b.solve(c) for b, c in jobs]
                 else:
-                    prim = list(pool.map(lambda tb: tb[1].solve(targets[tb[0]]),
-                                         enumerate(blocks)))
+                    prim = list(pool.map(lambda job: job[0].solve(job[1]), jobs))
                 v_old = v
                 v = np.zeros((nd, T))
                 for t, b in enumerate(blocks):
                     v[b.devs, t] = prim[t][b.v_cols]
-                # (25): (y, z) update
-                cost = np.zeros(yz["n"])
-                lin = (lam - rho * v).T.ravel()[zdt]
-                cost[yz["z0"] : yz["z0"] + zdt.size] = lin
-                yz["h"].changeColsCost(yz["n"], np.arange(yz["n"], dtype=np.int32), cost)
-                yz["h"].run()
-                sol = np.asarray(yz["h"].getSolution().col_value)
-                zt = np.zeros(nd * T)
-                zt[zdt] = sol[yz["z0"] : yz["z0"] + zdt.size]
-                z = zt.reshape(T, nd).T
+                # (25): (y, z) update (exact, see yz_update)
+                z, y = yz_update(v - lam / rho, has, q, theta, a_srv, f.n_present, rho)
                 # (26): multipliers
                 lam = lam + rho * (z - v)
                 r_norm = float(np.linalg.norm(z - v)) / scale
@@ -218,43 +211,69 @@ class ADMMHeu:
         if self.local_search:
             sched = local_search(inst, Objective(inst), sched)
         self.last_info = {"iterations": it, "primal_residual": r_norm,
-                          "dual_residual": s_norm, "rho": rho}
+                          "dual_residual": s_norm, "rho": rho,
+                          "served_relaxed": float(y.sum())}
         return sched
 
-    @staticmethod
-    def _yz_model(f: Formulation, blocks: list[_SlotBlock], q: NDArray, rho: float):
-        """(25) as a QP over [z (per (t, d) with links, t-major) | y | sigma | u]."""
-        nd = f.n_d
-        pairs = [(t, d) for t, b in enumerate(blocks) for d in b.devs]
-        nz = len(pairs)
-        z0, y0, s0, u = 0, nz, nz + nd, nz + 2 * nd
-        n = u + 1
-        rows, cols, vals = [], [], []
-        # sigma_d + sum_t z[d,t] >= 1 ; sum_t z[d,t] - theta_d y_d >= 0 ; u + sum y = Kp
-        for i, (_t, d) in enumerate(pairs):
-            rows += [d, nd + d]
-            cols += [z0 + i, z0 + i]
-            vals += [1.0, 1.0]
-        theta = f.inst.threshold_bits[f.devices] / f.inst.demand_bits[f.devices]
-        for d in range(nd):
-            rows += [d, nd + d, 2 * nd]
-            cols += [s0 + d, y0 + d, y0 + d]
-            vals += [1.0, -float(theta[d]), 1.0]
-        rows.append(2 * nd)
-        cols.append(u)
-        vals.append(1.0)
-        A = sp.csr_matrix((vals, (rows, cols)), shape=(2 * nd + 1, n))
-        kp = float(f.n_present)
-        lo = np.concatenate([np.ones(nd), np.zeros(nd), [kp]])
-        hi = np.concatenate([np.full(2 * nd, np.inf), [kp]])
-        col_lo = np.zeros(n)
-        col_lo[u] = kp - nd
-        col_hi = np.full(n, np.inf)
-        col_hi[y0 : y0 + nd] = 1.0
-        col_hi[u] = kp
-        hess = np.zeros(n)
-        hess[z0 : z0 + nz] = rho
-        hess[s0 : s0 + nd] = 2.0 * q
-        hess[u] = 2.0 * f.hess_diag[f.u_col]
-        h = _highs_qp(A, lo, hi, col_lo, col_hi, hess)
-        return {"h": h, "n": n, "z0": z0}
+
+def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: float,
+              n_present: int, rho: float, iters: int = 45, outer_tol: float = 1e-12):
+    """Exact (25): argmin over y in [0,1], z >= 0 (z[d,t] = 0 where ``has`` is False),
+    sum_t z[d,t] >= theta_d y_d of
+
+        a_srv (Kp - sum_d y_d)^2 + sum_d q_d (1 - s_d)_+^2 + (rho/2) ||z - target||^2,
+
+    s_d = sum_t z[d,t] (``target`` = v - lam/rho). At the optimum y_d = min(1, s_d/theta_d),
+    so the problem is convex in z alone. Dualising the served term with gamma >= 0
+    ((a_srv) U^2 = max_gamma gamma U - gamma^2 / (4 a_srv), U = Kp - sum y) separates it per
+    device: min_z q (1-s)_+^2 - gamma min(1, s/theta) + (rho/2)||z - target||^2, whose
+    solution is z = max(target + mu/rho, 0) with mu the root of the monotone equation
+    mu = 2 q (1 - s(mu))_+ + gamma/theta [s(mu) < theta] (bisection on [0, 2q + gamma/theta]).
+    The outer gamma solves gamma = 2 a_srv U(gamma) (monotone in gamma; Illinois regula falsi
+    on [0, 2 a_srv Kp] to ``outer_tol``). The inner bisection (``iters`` halvings) is
+    vectorised over devices.
+    """
+    tgt = np.where(has, target, -np.inf)
+
+    def inner(gamma: float):
+        lo = np.zeros(q.size)
+        hi = 2.0 * q + gamma / theta
+        for _ in range(iters):
+            mu = 0.5 * (lo + hi)
+            s = np.maximum(tgt + mu[:, None] / rho, 0.0).sum(axis=1)
+            rhs = 2.0 * q * np.maximum(1.0 - s, 0.0) + np.where(s < theta, gamma / theta, 0.0)
+            up = mu >= rhs
+            hi = np.where(up, mu, hi)
+            lo = np.where(up, lo, mu)
+        z = np.maximum(tgt + hi[:, None] / rho, 0.0)
+        return z, np.minimum(1.0, z.sum(axis=1) / theta)
+
+    if a_srv <= 0.0:
+        return inner(0.0)
+
+    def resid(gamma: float) -> float:  # increasing in gamma
+        return gamma - 2.0 * a_srv * (n_present - inner(gamma)[1].sum())
+
+    g_lo, g_hi = 0.0, 2.0 * a_srv * n_present
+    r_lo, r_hi = resid(g_lo), resid(g_hi)
+    if r_lo >= 0.0:
+        return inner(g_lo)
+    side = 0
+    for _ in range(100):
+        if g_hi - g_lo <= outer_tol * max(g_hi, 1e-300) or r_hi <= 0.0:
+            break
+        gamma = (g_lo * r_hi - g_hi * r_lo) / (r_hi - r_lo)
+        if not g_lo < gamma < g_hi:
+            gamma = 0.5 * (g_lo + g_hi)
+        r = resid(gamma)
+        if r >= 0.0:
+            g_hi, r_hi = gamma, r
+            if side == 1:
+                r_lo *= 0.5
+            side = 1
+        else:
+            g_lo, r_lo = gamma, r
+            if side == -1:
+                r_hi *= 0.5
+            side = -1
+    return inner(g_hi)
