@@ -89,7 +89,7 @@ def _highs_qp(A: sp.spmatrix, row_lo, row_hi, col_lo, col_hi, hess_diag) -> high
 class _SlotBlock:
     """The x_t-update QP of one slot: columns [links of t | patterns of t | v of t]."""
 
-    def __init__(self, f: Formulation, t: int, rho: float) -> None:
+    def __init__(self, f: Formulation, t: int) -> None:
         self.links = np.flatnonzero(f.link_t == t)
         self.pats = np.flatnonzero(f.pat_t == t)
         self.devs = np.unique(f.link_d[self.links])
@@ -112,16 +112,27 @@ class _SlotBlock:
             sp.vstack([top, bottom]),
             np.concatenate([lo, np.zeros(nv)]), np.concatenate([hi, np.zeros(nv)]),
             np.zeros(nl + npat + nv), np.concatenate([np.ones(nl + npat), np.full(nv, np.inf)]),
-            np.concatenate([np.zeros(nl + npat), np.full(nv, rho)]),
+            # the argmin does not depend on rho: solve the unit-scaled QP 1/2 ||target - v||^2
+            # (HiGHS' QP solver cycled on the rho-scaled one for small rho in our tests)
+            np.concatenate([np.zeros(nl + npat), np.ones(nv)]),
         )
+        self.h.setOptionValue("qp_iteration_limit", 20_000)
         self.v_cols = np.arange(nl + npat, nl + npat + nv, dtype=np.int32)
-        self.rho = rho
+        self.last: NDArray[np.float64] | None = None
+        self.failures = 0
 
     def solve(self, target: NDArray[np.float64]) -> NDArray[np.float64]:
-        """argmin (rho/2) ||target[devs] - v||^2 over the slot polytope; returns the primal."""
-        self.h.changeColsCost(self.v_cols.size, self.v_cols, -self.rho * target[self.devs])
+        """argmin 1/2 ||target[devs] - v||^2 over the slot polytope; returns the primal.
+        If HiGHS does not reach optimality the previous iterate is kept (counted)."""
+        self.h.changeColsCost(self.v_cols.size, self.v_cols, -target[self.devs])
         self.h.run()
-        return np.asarray(self.h.getSolution().col_value)
+        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal or self.last is None:
+            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                self.failures += 1
+            self.last = np.asarray(self.h.getSolution().col_value)
+        else:
+            self.failures += 1
+        return self.last
 
 
 class ADMMHeu:
@@ -160,7 +171,7 @@ class ADMMHeu:
             return np.zeros((T, inst.n_transmitters), dtype=np.int64)
         q = f.hess_diag[f.sig0 : f.sig0 + nd]
         rho = self.rho_scale * float(q.mean())
-        blocks = [_SlotBlock(f, t, rho) for t in range(T)]
+        blocks = [_SlotBlock(f, t) for t in range(T)]
         theta = inst.threshold_bits[f.devices] / inst.demand_bits[f.devices]
         a_srv = float(f.hess_diag[f.u_col])  # a / Kp^2
         # (d, t) pairs that can receive data: z[d, t] only exists there
@@ -212,7 +223,8 @@ class ADMMHeu:
             sched = local_search(inst, Objective(inst), sched)
         self.last_info = {"iterations": it, "primal_residual": r_norm,
                           "dual_residual": s_norm, "rho": rho,
-                          "served_relaxed": float(y.sum())}
+                          "served_relaxed": float(y.sum()),
+                          "qp_failures": int(sum(b.failures for b in blocks))}
         return sched
 
 
