@@ -57,7 +57,8 @@ class EpisodeBatch:
     Task part: large [B,T,J,K] large-scale gains; feature_base [B,T,J,K] float32 log10 SNR
     without small-scale fading; min_level [B,T,J,K] lowest FSMC level meeting the SINR
     threshold; eligible [B,J,K]; present, is_iot [B,K]; weight [B,K].
-    Episode part: levels [B,T,J,K] FSMC levels; demand, threshold [B,K] (bit);
+    Episode part: levels [B,T,J,K] FSMC levels; snr_obs [B,T,J,K] float32 observation SNR
+    block of every slot (log10 SNR without interference, clipped); demand, threshold [B,K] (bit);
     device_const [B,5,K] static observation rows; delivered [B,K] (bit, capped at
     demand); t, n_served, n_present [B]; shortfall [B] = sum_k w_k (D_k - b_k)^2 (updated
     incrementally); weighted_demand [B] = sum_k w_k D_k^2; delivered_total [B] (bit).
@@ -71,6 +72,7 @@ class EpisodeBatch:
     is_iot: NDArray[np.bool_]
     weight: NDArray[np.float64]
     levels: NDArray[np.uint8]
+    snr_obs: NDArray[np.float32]
     demand: NDArray[np.float64]
     threshold: NDArray[np.float64]
     device_const: NDArray[np.float32]
@@ -120,6 +122,7 @@ class LinkDynamics:
             min_level=np.zeros(shape, np.uint8), eligible=np.zeros((size, N_TX, k), bool),
             present=np.zeros((size, k), bool), is_iot=np.zeros((size, k), bool),
             weight=np.zeros((size, k)), levels=np.zeros(shape, np.uint8),
+            snr_obs=np.zeros(shape, np.float32),
             demand=np.zeros((size, k)), threshold=np.zeros((size, k)),
             device_const=np.zeros((size, N_CONST, k), np.float32),
             delivered=np.zeros((size, k)), t=np.zeros(size, np.int64),
@@ -149,33 +152,41 @@ class LinkDynamics:
                 batch.is_iot[row] = task.is_iot
                 batch.weight[row] = task.weight
                 batch.tasks[row] = task
-        present, weight = batch.present[rows], batch.weight[rows]
+        # every row, in order (the lockstep reset): work on views instead of gathered copies
+        index = slice(None) if np.array_equal(rows, np.arange(batch.size)) else rows
+        present, weight = batch.present[index], batch.weight[index]
         demand, uniforms = episode_from_words(
             cfg, words, np.array([task.demand_mbit_low for task in tasks]),
             np.array([task.demand_mbit_high for task in tasks]), present,
         )
-        batch.levels[rows] = fading_levels(cfg, uniforms)
+        levels = fading_levels(cfg, uniforms)
+        batch.levels[index] = levels
+        snr_obs = np.take(self._level_feature_flat, levels + self._level_offset_u8, mode="clip")
+        np.add(snr_obs, batch.feature_base[index], out=snr_obs)
+        np.maximum(snr_obs, SNR_FEATURE_RANGE[0], out=snr_obs)
+        np.minimum(snr_obs, SNR_FEATURE_RANGE[1], out=snr_obs)
+        batch.snr_obs[index] = snr_obs
         threshold = demand * cfg.served_threshold_fraction
-        batch.demand[rows] = demand
-        batch.threshold[rows] = threshold
-        batch.device_const[rows] = np.stack(
+        batch.demand[index] = demand
+        batch.threshold[index] = threshold
+        batch.device_const[index] = np.stack(
             [
                 np.minimum(demand / 1e8, DEMAND_FEATURE_MAX),
                 np.where(present, threshold / np.maximum(demand, 1.0), 0.0),
                 weight / max(1.0, cfg.vip_weight),
-                batch.is_iot[rows],
+                batch.is_iot[index],
                 present,
             ],
             axis=1,
         )
         weighted_demand = np.where(present, weight * demand * demand, 0.0).sum(axis=1)
-        batch.weighted_demand[rows] = weighted_demand
-        batch.shortfall[rows] = weighted_demand
-        batch.delivered[rows] = 0.0
-        batch.t[rows] = 0
-        batch.n_served[rows] = 0
-        batch.n_present[rows] = present.sum(axis=1)
-        batch.delivered_total[rows] = 0.0
+        batch.weighted_demand[index] = weighted_demand
+        batch.shortfall[index] = weighted_demand
+        batch.delivered[index] = 0.0
+        batch.t[index] = 0
+        batch.n_served[index] = 0
+        batch.n_present[index] = present.sum(axis=1)
+        batch.delivered_total[index] = 0.0
 
     def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
         """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""
@@ -205,13 +216,19 @@ class LinkDynamics:
     def _slot(self, batch: EpisodeBatch) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         return np.arange(batch.size), np.minimum(batch.t, self.config.n_slots - 1)
 
-    def link_sinr(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
+    def link_sinr(
+        self, batch: EpisodeBatch, groups: NDArray[np.int64], rows: NDArray | None = None
+    ) -> NDArray[np.float64]:
         """SINR (eq. 14) of every transmitter's chosen link in the current slot, [B, J].
 
         ``groups`` [B, J] in action encoding (0 idle, k+1 device k); idle links get 0.
-        Interference sums the other active same-band transmitters in index order.
+        Interference sums the other active same-band transmitters in index order. With
+        ``rows``, ``groups`` holds only those episodes' groups.
         """
-        rows, t = self._slot(batch)
+        if rows is None:
+            rows, t = self._slot(batch)
+        else:
+            t = np.minimum(batch.t[rows], self.config.n_slots - 1)
         cfg = self.config
         active = groups > IDLE
         receiver = np.where(active, groups - 1, 0)
@@ -226,7 +243,7 @@ class LinkDynamics:
         rx_w = self.tx_power_w[None, :, None] * g
         sinr = np.zeros(groups.shape)
         for j in range(N_TX):
-            interference = np.zeros(batch.size)
+            interference = np.zeros(groups.shape[0])
             for i in range(N_TX):
                 if self._same_band[j][i]:
                     interference = interference + np.where(active[:, i], rx_w[:, i, j], 0.0)
@@ -275,9 +292,10 @@ class LinkDynamics:
             kept[:, j] = np.where(duplicate, IDLE, kept[:, j])
         sinr = self.link_sinr(batch, kept)
         low = (kept > IDLE) & (sinr < self.sinr_threshold)
-        if low.any():
+        changed = np.flatnonzero(low.any(axis=1))
+        if changed.size:
             kept = np.where(low, IDLE, kept)
-            sinr = self.link_sinr(batch, kept)
+            sinr[changed] = self.link_sinr(batch, kept[changed], changed)
         return kept, sinr
 
     def advance(
@@ -417,22 +435,17 @@ class LinkDynamics:
         return mask.reshape(rows.size, -1)
 
     def _slot_arrays(self, batch: EpisodeBatch, rows: NDArray, t: NDArray):
-        """(levels, feature_base, min_level) of slot t of each row: views when every row
-        is at the same slot (the usual lockstep case), gathers otherwise."""
+        """(levels, snr_obs, min_level) of slot t of each row: views when every row is at
+        the same slot (the usual lockstep case), gathers otherwise."""
         if t.size and rows.size == batch.size and np.all(t == t[0]):
-            return (batch.levels[:, t[0]], batch.feature_base[:, t[0]],
-                    batch.min_level[:, t[0]])
-        return batch.levels[rows, t], batch.feature_base[rows, t], batch.min_level[rows, t]
+            return batch.levels[:, t[0]], batch.snr_obs[:, t[0]], batch.min_level[:, t[0]]
+        return batch.levels[rows, t], batch.snr_obs[rows, t], batch.min_level[rows, t]
 
     def write_snr_features(
         self, batch: EpisodeBatch, rows: NDArray, t: NDArray, out: NDArray[np.float32]
     ) -> None:
         """Write [n, J, K] float32 log10 SNR without interference (clipped) into ``out``."""
-        levels, feature_base, _ = self._slot_arrays(batch, rows, t)
-        np.take(self._level_feature_flat, levels + self._level_offset_u8, out=out, mode="clip")
-        np.add(out, feature_base, out=out)
-        np.maximum(out, SNR_FEATURE_RANGE[0], out=out)
-        np.minimum(out, SNR_FEATURE_RANGE[1], out=out)
+        out[...] = self._slot_arrays(batch, rows, t)[1]
 
     def observation(self, batch: EpisodeBatch) -> NDArray[np.float32]:
         """Flat float32 observation [B, 10 K + 2]; labels in ``observation_labels``."""
