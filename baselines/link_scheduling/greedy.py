@@ -12,6 +12,7 @@ Candidate evaluation is vectorised over devices (one numpy pass per transmitter)
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -107,8 +108,6 @@ class Greedy:
         self._delivered = np.zeros(self._inst.n_devices)
 
     def plan(self, instance: LinkSchedulingInstance) -> NDArray[np.int64]:
-        import time
-
         t0 = time.perf_counter()
         out = greedy_schedule(instance)
         self.last_plan_time_s = time.perf_counter() - t0

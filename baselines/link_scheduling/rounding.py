@@ -12,33 +12,50 @@ from baselines.link_scheduling.greedy import greedy_group
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 
-def round_slot(inst: LinkSchedulingInstance, f: Formulation, t: int, z: NDArray,
-               x: NDArray) -> NDArray[np.int64]:
-    """The most promising group of slot t: the pattern S with the largest mass z[t,S], then a
-    max-weight matching (``linear_sum_assignment``) of transmitters to devices on the
-    fractional links of S (and the Ka links), then feasibility repair."""
+def _matching(inst: LinkSchedulingInstance, f: Formulation, t: int, s: int, x: NDArray):
+    """Max-weight matching of transmitters to devices on the fractional links of pattern s
+    (and the Ka links) in slot t: (group, matched weight)."""
     group = np.zeros(inst.n_transmitters, dtype=np.int64)
-    pats = np.flatnonzero(f.pat_t == t)
-    if pats.size == 0:
-        return group
-    p = pats[int(np.argmax(z[pats]))]
-    s = f.pat_s[p]
     idx = np.flatnonzero((f.link_t == t) & ((f.link_s == s) | (f.link_s < 0)))
     if idx.size == 0:
-        return group
+        return group, 0.0
     weight = np.zeros((inst.n_transmitters, inst.n_devices))
     weight[f.link_j[idx], f.link_k[idx]] = x[idx] + 1e-9
     rows, cols = linear_sum_assignment(weight, maximize=True)
+    total = 0.0
     for j, k in zip(rows, cols, strict=True):
         if weight[j, k] > 1e-6:
             group[j] = k + 1
+            total += weight[j, k]
+    return group, total
+
+
+def round_slot(inst: LinkSchedulingInstance, f: Formulation, t: int, z: NDArray,
+               x: NDArray, rule: str = "pattern") -> NDArray[np.int64]:
+    """The most promising group of slot t, then feasibility repair.
+
+    ``rule="pattern"``: the pattern S with the largest mass z[t,S], then a max-weight
+    matching (``linear_sum_assignment``) of its transmitters to devices on the fractional
+    links. ``rule="group"``: the group with the largest total link mass over all patterns
+    (one matching per pattern, keep the heaviest).
+    """
+    pats = np.flatnonzero(f.pat_t == t)
+    if pats.size == 0:
+        return np.zeros(inst.n_transmitters, dtype=np.int64)
+    if rule == "pattern":
+        p = pats[int(np.argmax(z[pats]))]
+        group, _ = _matching(inst, f, t, int(f.pat_s[p]), x)
+    else:
+        best = max((_matching(inst, f, t, int(f.pat_s[p]), x) for p in pats),
+                   key=lambda gw: gw[1])
+        group = best[0]
     return repair_group(inst, t, group)
 
 
 def round_fractional(inst: LinkSchedulingInstance, f: Formulation, z: NDArray,
-                     x: NDArray) -> NDArray[np.int64]:
+                     x: NDArray, rule: str = "pattern") -> NDArray[np.int64]:
     """Round a fractional (z over patterns, x over links) solution slot by slot."""
-    return np.stack([round_slot(inst, f, t, z, x) for t in range(inst.n_slots)])
+    return np.stack([round_slot(inst, f, t, z, x, rule) for t in range(inst.n_slots)])
 
 
 def repair_group(inst: LinkSchedulingInstance, t: int, group: NDArray[np.int64]):
