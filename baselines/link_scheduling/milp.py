@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from baselines.link_scheduling.formulation import build_formulation
-from baselines.link_scheduling.result import OptResult, gap_closed, relative_gap
+from baselines.link_scheduling.result import ExactPlanner, OptResult, gap_closed, relative_gap
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 _SCALE = 1e4
@@ -61,7 +61,7 @@ def _quiet_stdout():
         os.close(saved)
 
 
-class MILPOpt:
+class MILPOpt(ExactPlanner):
     """Exact optimum by MILP + outer approximation. ``solve(instance) -> OptResult``."""
 
     name = "MILP"
@@ -76,13 +76,6 @@ class MILPOpt:
         self.max_rounds = max_rounds
         self.initial_tangents = initial_tangents
         self.last_result: OptResult | None = None
-
-    def plan(self, instance: LinkSchedulingInstance) -> NDArray[np.int64]:
-        self.last_result = self.solve(instance)
-        return self.last_result.schedule
-
-    def act(self, obs, info):  # pragma: no cover - planners are replayed by the harness
-        raise RuntimeError("MILPOpt is a planner: call plan(instance)")
 
     def solve(self, instance: LinkSchedulingInstance) -> OptResult:
         t0 = time.perf_counter()

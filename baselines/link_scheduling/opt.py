@@ -65,7 +65,7 @@ from numpy.typing import NDArray
 from baselines.link_scheduling.common import Objective
 from baselines.link_scheduling.formulation import Formulation, build_formulation
 from baselines.link_scheduling.greedy import greedy_schedule
-from baselines.link_scheduling.result import OptResult, gap_closed, relative_gap
+from baselines.link_scheduling.result import ExactPlanner, OptResult, gap_closed, relative_gap
 from baselines.link_scheduling.rounding import local_search, round_fractional
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
@@ -465,7 +465,7 @@ class _Master:
         self.set_phase1(False)
 
 
-class OPT:
+class OPT(ExactPlanner):
     """Exact optimum of LinkScheduling-v0 by best-first branch and price (see module doc).
 
     Parameters: ``time_limit_s`` (default 60), ``node_limit`` (default 100000), ``verbose``.
@@ -485,13 +485,6 @@ class OPT:
         self.heuristic_every = heuristic_every
         self.verbose = verbose
         self.last_result: OptResult | None = None
-
-    def plan(self, instance: LinkSchedulingInstance) -> NDArray[np.int64]:
-        self.last_result = self.solve(instance)
-        return self.last_result.schedule
-
-    def act(self, obs, info):  # pragma: no cover - planners are replayed by the harness
-        raise RuntimeError("OPT is a planner: call plan(instance)")
 
     # ------------------------------------------------------------------
     def solve(self, instance: LinkSchedulingInstance) -> OptResult:

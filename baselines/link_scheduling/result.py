@@ -36,3 +36,18 @@ class OptResult:
 
 def relative_gap(ub: float, lb: float) -> float:
     return max(0.0, ub - lb) / max(abs(ub), 1e-12)
+
+
+class ExactPlanner:
+    """Harness side of the exact solvers (which define ``solve(instance) -> OptResult``):
+    ``plan`` solves and keeps ``last_result``; planners are replayed, never asked to act."""
+
+    is_exact = True
+    last_result: OptResult | None = None
+
+    def plan(self, instance):
+        self.last_result = self.solve(instance)
+        return self.last_result.schedule
+
+    def act(self, obs, info):  # pragma: no cover - planners are replayed by the harness
+        raise RuntimeError(f"{type(self).__name__} is a planner: call plan(instance)")
