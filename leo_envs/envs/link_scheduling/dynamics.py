@@ -2,14 +2,14 @@
 
 An episode is its task's large-scale arrays plus FSMC level paths drawn at reset; a step
 gathers only the current slot (levels, masks, features) and the chosen links' gains. The
-vector env steps a batch with numpy (``advance``); the single env uses the scalar
-``advance_one`` for speed. Both perform the same IEEE operations in the same order, so
+vector env steps a batch with numpy (``advance``); the single env plays the scalar twin in
+``episode.SingleEpisode``. Both perform the same IEEE operations in the same order, so
 they agree bit for bit (tests assert it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +47,13 @@ DEMAND_FEATURE_MAX = 10.0
 _SAME_BAND_OTHER = (BAND[:, None] == BAND[None, :]) & ~np.eye(N_TX, dtype=bool)
 _TX = np.arange(N_TX)
 # Per-task arrays copied into a batch row when that row's task changes.
-TASK_ARRAYS = ("large", "feature_base", "min_level", "eligible", "present", "weight", "is_iot")
+TASK_ARRAYS = ("large", "feature_base", "min_level", "eligible", "present", "is_iot", "weight")
+
+
+def _task_arrays(task: LinkSchedulingTask) -> tuple[NDArray, ...]:
+    """The task's arrays in ``TASK_ARRAYS`` order."""
+    return (task.large_scale_gain, task.snr_feature_base, task.min_level, task.eligible,
+            task.present, task.is_iot, task.weight)
 
 
 @dataclass
@@ -89,6 +95,14 @@ class EpisodeBatch:
     def size(self) -> int:
         return int(self.t.shape[0])
 
+    def row(self, index: int) -> EpisodeBatch:
+        """A one-episode batch of views into row ``index`` (writes go to this batch)."""
+        views = {name: getattr(self, name)[index : index + 1] for name in _BATCH_ARRAYS}
+        return EpisodeBatch(**views, tasks=[self.tasks[index]])
+
+
+_BATCH_ARRAYS = tuple(f.name for f in fields(EpisodeBatch) if f.name != "tasks")
+
 
 class LinkDynamics:
     """Physics of one configuration, shared by the single and the vector env."""
@@ -102,10 +116,12 @@ class LinkDynamics:
         self.level_gain, self.level_feature = level_tables(config)
         self.n_devices = config.max_devices
         self.obs_size = self.n_devices * N_FEATURES + len(GLOBAL_FEATURES)
-        self._power = self.tx_power_w.tolist()
-        self._noise = self.noise_w.tolist()
-        self._same_band = _SAME_BAND_OTHER.tolist()
-        self._level_gain = self.level_gain.tolist()
+        # Python copies for the single env's scalar step (``episode.SingleEpisode``)
+        self.bandwidth_hz_list: list[float] = self.bandwidth_hz.tolist()
+        self.noise_w_list: list[float] = self.noise_w.tolist()
+        self.same_band_other: list[list[bool]] = _SAME_BAND_OTHER.tolist()
+        self.interferers: list[list[int]] = [np.flatnonzero(row).tolist()
+                                             for row in _SAME_BAND_OTHER]
         n_levels = self.level_gain.shape[1]
         self._level_gain_flat = self.level_gain.ravel()
         self._level_feature_flat = self.level_feature.ravel()
@@ -114,21 +130,38 @@ class LinkDynamics:
 
     # ------------------------------------------------------------------ episodes
     def empty_batch(self, size: int) -> EpisodeBatch:
+        """A zeroed batch of ``size`` episodes whose rows ``load`` fills task by task."""
+        cfg = self.config
+        shape = (size, cfg.n_slots, N_TX, cfg.max_devices)
+        k = cfg.max_devices
+        return self._episode_part(
+            size, tasks=[None] * size, large=np.zeros(shape),
+            feature_base=np.zeros(shape, np.float32), min_level=np.zeros(shape, np.uint8),
+            eligible=np.zeros((size, N_TX, k), bool), present=np.zeros((size, k), bool),
+            is_iot=np.zeros((size, k), bool), weight=np.zeros((size, k)),
+        )
+
+    def task_batch(self, task: LinkSchedulingTask, size: int) -> EpisodeBatch:
+        """An empty batch of ``size`` episodes of one ``task``: the task arrays are
+        read-only broadcast views of the task's, not copies."""
+        views = {name: np.broadcast_to(value, (size, *value.shape))
+                 for name, value in zip(TASK_ARRAYS, _task_arrays(task), strict=True)}
+        return self._episode_part(size, tasks=[task] * size, **views)
+
+    def _episode_part(self, size: int, **task_part) -> EpisodeBatch:
+        """A batch with the given task part and a zeroed episode part."""
         cfg = self.config
         shape = (size, cfg.n_slots, N_TX, cfg.max_devices)
         k = cfg.max_devices
         return EpisodeBatch(
-            large=np.zeros(shape), feature_base=np.zeros(shape, np.float32),
-            min_level=np.zeros(shape, np.uint8), eligible=np.zeros((size, N_TX, k), bool),
-            present=np.zeros((size, k), bool), is_iot=np.zeros((size, k), bool),
-            weight=np.zeros((size, k)), levels=np.zeros(shape, np.uint8),
+            **task_part, levels=np.zeros(shape, np.uint8),
             snr_obs=np.zeros(shape, np.float32),
             demand=np.zeros((size, k)), threshold=np.zeros((size, k)),
             device_const=np.zeros((size, N_CONST, k), np.float32),
             delivered=np.zeros((size, k)), t=np.zeros(size, np.int64),
             n_served=np.zeros(size, np.int64), n_present=np.zeros(size, np.int64),
             shortfall=np.zeros(size), weighted_demand=np.zeros(size),
-            delivered_total=np.zeros(size), tasks=[None] * size,
+            delivered_total=np.zeros(size),
         )
 
     def load(
@@ -144,13 +177,8 @@ class LinkDynamics:
         cfg = self.config
         for row, task in zip(rows.tolist(), tasks, strict=True):
             if batch.tasks[row] is not task:
-                batch.large[row] = task.large_scale_gain
-                batch.feature_base[row] = task.snr_feature_base
-                batch.min_level[row] = task.min_level
-                batch.eligible[row] = task.eligible
-                batch.present[row] = task.present
-                batch.is_iot[row] = task.is_iot
-                batch.weight[row] = task.weight
+                for name, value in zip(TASK_ARRAYS, _task_arrays(task), strict=True):
+                    getattr(batch, name)[row] = value
                 batch.tasks[row] = task
         # every row, in order (the lockstep reset): work on views instead of gathered copies
         index = slice(None) if np.array_equal(rows, np.arange(batch.size)) else rows
@@ -187,6 +215,12 @@ class LinkDynamics:
         batch.n_served[index] = 0
         batch.n_present[index] = present.sum(axis=1)
         batch.delivered_total[index] = 0.0
+
+    def received_power_w(self, batch: EpisodeBatch) -> NDArray[np.float64]:
+        """[B, T, J, K] power (W) each transmitter would deliver to each device, P_j h
+        (eqs. 3, 14), rounded as ``link_sinr`` rounds it."""
+        gain = np.take(self._level_gain_flat, batch.levels + self._level_offset_u8, mode="clip")
+        return self.tx_power_w[:, None] * (batch.large * gain)
 
     def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
         """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""
@@ -245,10 +279,10 @@ class LinkDynamics:
         for j in range(N_TX):
             interference = np.zeros(groups.shape[0])
             for i in range(N_TX):
-                if self._same_band[j][i]:
+                if self.same_band_other[j][i]:
                     interference = interference + np.where(active[:, i], rx_w[:, i, j], 0.0)
-            sinr[:, j] = np.where(active[:, j], rx_w[:, j, j] / (interference + self._noise[j]),
-                                  0.0)
+            noise = self.noise_w_list[j]
+            sinr[:, j] = np.where(active[:, j], rx_w[:, j, j] / (interference + noise), 0.0)
         return sinr
 
     def violations(
@@ -344,95 +378,27 @@ class LinkDynamics:
             "present_devices": batch.n_present.astype(np.float64),
         }
 
-    # ------------------------------------------------------------------ slots (one episode)
-    def repair_one(self, batch: EpisodeBatch, group: list[int]) -> tuple[list[int], list[float]]:
-        """Scalar ``repair`` + ``link_sinr`` of episode 0: (repaired group, SINR per link)."""
-        t = int(batch.t[0])
-        eligible = batch.eligible[0]
-        group = list(group)
-        for j in range(N_TX):
-            k = group[j]
-            if k and (k in group[:j] or not eligible[j, k - 1]):
-                group[j] = IDLE
-        large, levels = batch.large[0, t], batch.levels[0, t]
-        sinr = self._sinr_one(large, levels, group)
-        dropped = False
-        for j in range(N_TX):
-            if group[j] and sinr[j] < self.sinr_threshold:
-                group[j], dropped = IDLE, True
-        return group, (self._sinr_one(large, levels, group) if dropped else sinr)
-
-    def _sinr_one(self, large: NDArray, levels: NDArray, group: list[int]) -> list[float]:
-        sinr = [0.0] * N_TX
-        for j in range(N_TX):
-            if not group[j]:
-                continue
-            k = group[j] - 1
-            interference = 0.0
-            for i in range(N_TX):
-                if group[i] and self._same_band[j][i]:
-                    gain = float(large[i, k]) * self._level_gain[i][levels[i, k]]
-                    interference = interference + self._power[i] * gain
-            gain = float(large[j, k]) * self._level_gain[j][levels[j, k]]
-            sinr[j] = self._power[j] * gain / (interference + self._noise[j])
-        return sinr
-
-    def advance_one(
-        self, batch: EpisodeBatch, group: list[int], sinr: list[float], before: float
-    ) -> tuple[float, list[float], float, tuple[float, float, float]]:
-        """Scalar ``advance`` of episode 0 for a repaired group, given the objective
-        ``before`` the slot: (reward, bits per link, useful bits, objective terms after)."""
-        cfg = self.config
-        bits = bits_per_slot(self.bandwidth_hz, np.array(sinr), cfg.slot_s).tolist()
-        delivered, demand = batch.delivered[0], batch.demand[0]
-        shortfall, n_served, useful = float(batch.shortfall[0]), int(batch.n_served[0]), 0.0
-        for j in range(N_TX):
-            if not group[j]:
-                bits[j] = 0.0
-                continue
-            k = group[j] - 1
-            old, d = float(delivered[k]), float(demand[k])
-            new = min(old + bits[j], d)
-            w, threshold = float(batch.weight[0, k]), float(batch.threshold[0, k])
-            gap_new, gap_old = d - new, d - old
-            shortfall = shortfall + (w * (gap_new * gap_new) - w * (gap_old * gap_old))
-            n_served += old < threshold <= new
-            useful = useful + (new - old)
-            delivered[k] = new
-        batch.shortfall[0], batch.n_served[0] = shortfall, n_served
-        batch.delivered_total[0] = batch.delivered_total[0] + useful
-        batch.t[0] += 1
-        terms = self.objective_terms_one(batch)
-        return before - terms[0], bits, useful, terms
-
-    def objective_terms_one(self, batch: EpisodeBatch) -> tuple[float, float, float]:
-        """Scalar ``objective`` of episode 0: (objective, served_gap_term, data_gap_term)."""
-        cfg = self.config
-        n_present = max(int(batch.n_present[0]), 1)
-        gap = (n_present - int(batch.n_served[0])) / n_present
-        data_gap = max(float(batch.shortfall[0]), 0.0) / max(float(batch.weighted_demand[0]),
-                                                               1e-300)
-        served_gap = gap * gap
-        objective = cfg.served_term_weight * served_gap + cfg.data_term_weight * data_gap
-        return objective, served_gap, data_gap
-
     # ------------------------------------------------------------------ agent views
-    def action_mask(self, batch: EpisodeBatch, slots: NDArray[np.int64] | None = None):
+    def action_mask(self, batch: EpisodeBatch) -> NDArray[np.bool_]:
         """Flat [B, J * (K + 1)] mask in MultiDiscrete order (MaskablePPO's format):
         idle always allowed; device k allowed for j if eligible with interference-free
         SINR >= threshold (a necessary condition; joint constraints are checked at step).
-
-        With ``slots`` (for episode 0 only) returns [len(slots), J * (K + 1)] instead.
         """
-        if slots is None:
-            rows, t = self._slot(batch)
-        else:
-            rows, t = np.zeros(slots.size, np.int64), slots
+        rows, t = self._slot(batch)
         levels, _, min_level = self._slot_arrays(batch, rows, t)
         mask = np.empty((rows.size, N_TX, self.n_devices + 1), dtype=bool)
         mask[:, :, 0] = True
         np.greater_equal(levels, min_level, out=mask[:, :, 1:])
         return mask.reshape(rows.size, -1)
+
+    def episode_masks(self, batch: EpisodeBatch) -> NDArray[np.bool_]:
+        """``action_mask`` of every episode at every slot t = 0..T: [B, T + 1, J (K + 1)]
+        (after the last slot it repeats slot T - 1's)."""
+        slots = _template_slots(self.config)
+        mask = np.empty((batch.size, slots.size, N_TX, self.n_devices + 1), dtype=bool)
+        mask[..., 0] = True
+        np.greater_equal(batch.levels[:, slots], batch.min_level[:, slots], out=mask[..., 1:])
+        return mask.reshape(batch.size, slots.size, -1)
 
     def _slot_arrays(self, batch: EpisodeBatch, rows: NDArray, t: NDArray):
         """(levels, snr_obs, min_level) of slot t of each row: views when every row is at
@@ -441,12 +407,6 @@ class LinkDynamics:
             return batch.levels[:, t[0]], batch.snr_obs[:, t[0]], batch.min_level[:, t[0]]
         return batch.levels[rows, t], batch.snr_obs[rows, t], batch.min_level[rows, t]
 
-    def write_snr_features(
-        self, batch: EpisodeBatch, rows: NDArray, t: NDArray, out: NDArray[np.float32]
-    ) -> None:
-        """Write [n, J, K] float32 log10 SNR without interference (clipped) into ``out``."""
-        out[...] = self._slot_arrays(batch, rows, t)[1]
-
     def observation(self, batch: EpisodeBatch) -> NDArray[np.float32]:
         """Flat float32 observation [B, 10 K + 2]; labels in ``observation_labels``."""
         cfg = self.config
@@ -454,7 +414,7 @@ class LinkDynamics:
         k = cfg.max_devices
         obs = np.empty((batch.size, self.obs_size), dtype=np.float32)
         grid = obs[:, : k * N_FEATURES].reshape(batch.size, N_FEATURES, k)
-        self.write_snr_features(batch, rows, t, grid[:, :N_TX])
+        grid[:, :N_TX] = self._slot_arrays(batch, rows, t)[1]
         # absent devices are never served, so their fraction is 0 / 1 = 0
         grid[:, FRACTION_ROW] = batch.delivered / np.maximum(batch.demand, 1.0)
         grid[:, FRACTION_ROW + 1 :] = batch.device_const
@@ -462,23 +422,29 @@ class LinkDynamics:
         obs[:, -1] = batch.n_present / cfg.max_devices
         return obs
 
-    def observation_template(self, batch: EpisodeBatch) -> NDArray[np.float32]:
-        """Observations [T + 1, obs] of episode 0 at every slot with nothing delivered.
+    def episode_observations(self, batch: EpisodeBatch) -> NDArray[np.float32]:
+        """Observations [B, T + 1, obs] of every episode at every slot t = 0..T with
+        nothing delivered yet.
 
-        The single env copies row t and writes the delivered fractions into it, which
+        The single env copies row t and writes its delivered fractions into it, which
         gives the same values as ``observation``.
         """
         cfg = self.config
-        k = cfg.max_devices
-        slots = np.minimum(np.arange(cfg.n_slots + 1), cfg.n_slots - 1)
-        template = np.empty((cfg.n_slots + 1, self.obs_size), dtype=np.float32)
-        grid = template[:, : k * N_FEATURES].reshape(cfg.n_slots + 1, N_FEATURES, k)
-        self.write_snr_features(batch, np.zeros_like(slots), slots, grid[:, :N_TX])
-        grid[:, FRACTION_ROW] = 0.0
-        grid[:, FRACTION_ROW + 1 :] = batch.device_const[0]
-        template[:, -2] = (cfg.n_slots - np.arange(cfg.n_slots + 1)) / cfg.n_slots
-        template[:, -1] = batch.n_present[0] / cfg.max_devices
+        k, size = cfg.max_devices, batch.size
+        slots = _template_slots(cfg)
+        template = np.empty((size, slots.size, self.obs_size), dtype=np.float32)
+        grid = template[:, :, : k * N_FEATURES].reshape(size, slots.size, N_FEATURES, k)
+        grid[:, :, :N_TX] = batch.snr_obs[:, slots]
+        grid[:, :, FRACTION_ROW] = 0.0
+        grid[:, :, FRACTION_ROW + 1 :] = batch.device_const[:, None]
+        template[:, :, -2] = (cfg.n_slots - np.arange(slots.size)) / cfg.n_slots
+        template[:, :, -1] = (batch.n_present / cfg.max_devices)[:, None]
         return template
+
+
+def _template_slots(config: LinkSchedulingConfig) -> NDArray[np.int64]:
+    """Slot whose channels the observation at t = 0..T shows (T shows the last slot's)."""
+    return np.minimum(np.arange(config.n_slots + 1), config.n_slots - 1)
 
 
 def observation_labels(config: LinkSchedulingConfig) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -19,7 +20,9 @@ from leo_envs.envs.link_scheduling.dynamics import (
     observation_bounds,
     observation_labels,
 )
+from leo_envs.envs.link_scheduling.episode import SingleEpisode
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
+from leo_envs.envs.link_scheduling.prefetch import EpisodePrefetcher
 from leo_envs.envs.link_scheduling.render import render_ansi, render_rgb
 
 
@@ -60,12 +63,9 @@ def validate_group(action: Any, n_tx: int, n_devices: int) -> list[int]:
     """Single-env fast path of ``validate_groups``: a list of J ints or ValueError."""
     if type(action) is np.ndarray and action.shape == (n_tx,) and action.dtype.kind in "iu":
         group = action.tolist()
-        if all(0 <= k <= n_devices for k in group):
+        if min(group) >= 0 and max(group) <= n_devices:
             return group
     return validate_groups(action, n_tx, n_devices, None)[0].tolist()
-
-
-_ROW0 = np.zeros(1, dtype=np.int64)
 
 
 class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
@@ -186,7 +186,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         self._task: ls_tasks.LinkSchedulingTask | None = None
         self._pinned = False
         self._episodes_in_task = 0
-        self._batch: EpisodeBatch | None = None
+        self._episode: SingleEpisode | None = None
         self._last_groups = [0] * len(TRANSMITTERS)
         self._last_bits = [0.0] * len(TRANSMITTERS)
         self._task_switched = False
@@ -199,11 +199,18 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         unknown = set(options) - {"task"}
         if unknown:
             raise ValueError(f"reset options may only contain 'task', got {sorted(unknown)}")
+        pinned_task = options.get("task")
+        if pinned_task is not None:  # checked before any state changes
+            pinned_task = self._checked_task(pinned_task)
         new_rng = seed is not None or self._task is None
         super().reset(seed=seed)
         self._task_switched = False
-        if "task" in options and options["task"] is not None:
-            self._task = self._checked_task(options["task"])
+        if new_rng:  # the episode stream first: the batched env derives it in this order
+            self._episodes = EpisodePrefetcher(
+                self.dynamics, ls_tasks.episode_stream(self.np_random)
+            )
+        if pinned_task is not None:
+            self._task = pinned_task
             self._pinned, self._episodes_in_task = True, 0
         elif new_rng or ("task" in options and self._pinned):
             self._task = ls_tasks.initial_task(self.config, self.np_random)
@@ -213,18 +220,14 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             self._episodes_in_task = 0
             self._task_switched = self.config.scenario != "static"
         self._episodes_in_task += 1
-        words = ls_tasks.episode_words(self.config, self.np_random)
-        if self._batch is None:
-            self._batch = self.dynamics.empty_batch(1)
-        self.dynamics.load(self._batch, _ROW0, [self._task], words[None])
+        fixed_task = self._pinned or self.config.scenario == "static"
+        horizon = None if fixed_task else self.episodes_per_task - self._episodes_in_task + 1
+        self._episode = self._episodes.next_episode(self._task, horizon)
         self._last_groups = [0] * len(TRANSMITTERS)
         self._last_bits = [0.0] * len(TRANSMITTERS)
-        self._obs_template = self.dynamics.observation_template(self._batch)
-        slots = np.minimum(np.arange(self.config.n_slots + 1), self.config.n_slots - 1)
-        self._masks = self.dynamics.action_mask(self._batch, slots)
         self._fraction = np.zeros(self.config.max_devices, dtype=np.float32)
-        obs = self._obs_template[0].copy()
-        self._terms = self.dynamics.objective_terms_one(self._batch)
+        obs = self._episode.observations[0].copy()
+        self._terms = self._episode.objective_terms()
         info = self._info(slot_bits=0.0)
         self._task_switched = False
         return obs, info
@@ -232,38 +235,45 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     def step(
         self, action: NDArray[np.int64]
     ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        if self._batch is None:
+        episode = self._episode
+        if episode is None:
             raise RuntimeError("call reset() before step()")
-        if self._batch.t[0] >= self.config.n_slots:
+        cfg = self.config
+        if episode.t >= cfg.n_slots:
             raise RuntimeError("episode has terminated; call reset()")
-        requested = validate_group(action, len(TRANSMITTERS), self.config.max_devices)
-        repaired, sinr = self.dynamics.repair_one(self._batch, requested)
-        n_repaired = sum(a != b for a, b in zip(requested, repaired, strict=True))
-        if n_repaired and self.config.invalid_action == "raise":
+        requested = validate_group(action, len(TRANSMITTERS), cfg.max_devices)
+        repaired, sinr = episode.repair(requested)
+        n_repaired = sum(map(operator.ne, requested, repaired))
+        if n_repaired and cfg.invalid_action == "raise":
             problems = self._describe_violations(np.array([requested]))
             raise ValueError(f"invalid link group {requested}: {problems}")
-        reward, link_bits, useful, self._terms = self.dynamics.advance_one(
-            self._batch, repaired, sinr, self._terms[0]
-        )
-        if n_repaired and self.config.invalid_action == "penalise":
-            reward -= self.config.invalid_action_penalty
+        before = self._terms[0]
+        link_bits, useful = episode.play(repaired, sinr)
+        self._terms = episode.objective_terms()
+        reward = before - self._terms[0]
+        if n_repaired and cfg.invalid_action == "penalise":
+            reward -= cfg.invalid_action_penalty
         self._last_groups = repaired
         self._last_bits = link_bits
-        terminated = bool(self._batch.t[0] >= self.config.n_slots)
         obs = self._observation(repaired)
         info = self._info(slot_bits=useful)
         info["repaired_links"] = n_repaired
         info["invalid_action"] = bool(n_repaired)
-        return obs, reward, terminated, False, info
+        return obs, reward, episode.t >= cfg.n_slots, False, info
 
     def render(self) -> str | NDArray[np.uint8] | None:
-        if self.render_mode is None or self._batch is None:
+        if self.render_mode is None or self._episode is None:
             return None
         if self.render_mode == "ansi":
             return render_ansi(self)
         return render_rgb(self)
 
     # ------------------------------------------------------------------ extras
+    @property
+    def _batch(self) -> EpisodeBatch | None:
+        """The current episode as a one-row ``EpisodeBatch`` (None before reset)."""
+        return None if self._episode is None else self._episode.row()
+
     @property
     def episodes_per_task(self) -> int:
         return self.config.update_interval // self.config.n_slots
@@ -274,7 +284,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
 
     def instance(self) -> LinkSchedulingInstance:
         """The current episode's full problem instance (for offline solvers)."""
-        if self._batch is None:
+        if self._episode is None:
             raise RuntimeError("call reset() before instance()")
         return self.dynamics.instance(self._batch, 0)
 
@@ -286,13 +296,13 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
 
     def action_masks(self) -> NDArray[np.bool_]:
         """Flat action mask for sb3-contrib's MaskablePPO (same as ``info['action_mask']``)."""
-        if self._batch is None:
+        if self._episode is None:
             raise RuntimeError("call reset() before action_masks()")
-        return self._masks[int(self._batch.t[0])]
+        return self._episode.masks[self._episode.t]
 
     @property
     def delivered_bits(self) -> NDArray[np.float64]:
-        return self._batch.delivered[0].copy() if self._batch is not None else np.zeros(0)
+        return np.array(self._episode.delivered) if self._episode is not None else np.zeros(0)
 
     # ------------------------------------------------------------------ helpers
     def _checked_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
@@ -310,11 +320,11 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         return task
 
     def _observation(self, served: list[int]) -> NDArray[np.float32]:
-        batch = self._batch
-        for k in served:
-            if k and batch.present[0, k - 1]:
-                self._fraction[k - 1] = batch.delivered[0, k - 1] / max(batch.demand[0, k - 1], 1.0)
-        obs = self._obs_template[int(batch.t[0])].copy()
+        episode = self._episode
+        for k in served:  # absent devices are never served: their fraction stays 0
+            if k:
+                self._fraction[k - 1] = episode.delivered[k - 1] / max(episode.demand[k - 1], 1.0)
+        obs = episode.observations[episode.t].copy()
         k = self.config.max_devices
         obs[FRACTION_ROW * k : (FRACTION_ROW + 1) * k] = self._fraction
         return obs
@@ -333,22 +343,21 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         return "; ".join(parts)
 
     def _info(self, slot_bits: float) -> dict[str, Any]:
-        batch, cfg = self._batch, self.config
-        t = int(batch.t[0])
-        n_served = int(batch.n_served[0])
+        episode, cfg = self._episode, self.config
+        t = episode.t
         objective, served_gap, data_gap = self._terms
         return {
             "objective": objective,
             "served_gap_term": served_gap,
             "data_gap_term": data_gap,
-            "served_devices": n_served,
-            "present_devices": int(batch.n_present[0]),
+            "served_devices": episode.n_served,
+            "present_devices": episode.n_present,
             "delivered_bits": slot_bits,
-            "delivered_bits_total": float(batch.delivered_total[0]),
+            "delivered_bits_total": episode.delivered_total,
             "slot": t,
             "slot_s": cfg.slot_s,
             "elapsed_s": t * cfg.slot_s,
             "task_id": self._task.task_id,
             "task_switched": self._task_switched,
-            "action_mask": self._masks[t],
+            "action_mask": episode.masks[t],
         }

@@ -329,11 +329,30 @@ def config_chains(
     )
 
 
-def episode_words(config: LinkSchedulingConfig, rng: np.random.Generator) -> NDArray[np.uint64]:
-    """The raw 64-bit words of one episode's randomness, taken from ``rng``'s bit generator
-    (one call, so a batch of envs can draw cheaply and transform the words together)."""
+def episode_stream(rng: np.random.Generator) -> np.random.BitGenerator:
+    """The bit generator of a seeding's episode draws (demands and fading), derived from
+    the env's ``rng``.
+
+    A stream of its own, apart from the task draws of ``rng``, so that an env can draw
+    several episodes ahead in one batch: episode n is always words [n W, (n + 1) W) of
+    the stream, however the draws are grouped. SFC64 is numpy's fastest bit generator.
+    """
+    return np.random.SFC64(rng.integers(0, 2**63, size=4, dtype=np.int64))
+
+
+def words_per_episode(config: LinkSchedulingConfig) -> int:
+    """W: 64-bit words of one episode, K demand words then 16-bit fading uniforms."""
     n_fading = config.n_slots * len(TRANSMITTERS) * config.max_devices
-    return rng.bit_generator.random_raw(config.max_devices + -(-n_fading // 4))
+    return config.max_devices + -(-n_fading // 4)
+
+
+def episode_words(
+    config: LinkSchedulingConfig, stream: np.random.BitGenerator, n_episodes: int = 1
+) -> NDArray[np.uint64]:
+    """The raw words [n_episodes, W] of the next episodes of ``stream`` (one call, so a
+    batch of episodes is drawn and transformed together)."""
+    width = words_per_episode(config)
+    return stream.random_raw(n_episodes * width).reshape(n_episodes, width)
 
 
 def episode_from_words(

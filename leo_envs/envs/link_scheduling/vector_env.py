@@ -44,6 +44,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._rngs: list[np.random.Generator] = []
+        self._streams: list[np.random.BitGenerator] = []
         self._tasks: list[ls_tasks.LinkSchedulingTask] = []
         self._episodes_in_task = np.zeros(num_envs, dtype=np.int64)
         self._switched = np.zeros(num_envs, dtype=bool)
@@ -66,6 +67,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
                 raise ValueError(f"seed list must have {self.num_envs} entries, got {len(seeds)}")
         if seed is not None or not self._rngs:
             self._rngs = [seeding.np_random(s)[0] for s in seeds]
+            self._streams = [ls_tasks.episode_stream(rng) for rng in self._rngs]
             self._tasks = [ls_tasks.initial_task(self.config, rng) for rng in self._rngs]
             self._episodes_in_task[:] = 0
         self._new_episodes(np.arange(self.num_envs))
@@ -117,7 +119,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
                 self._episodes_in_task[i] = 0
                 self._switched[i] = self.config.scenario != "static"
             self._episodes_in_task[i] += 1
-            words.append(ls_tasks.episode_words(self.config, self._rngs[i]))
+            words.append(ls_tasks.episode_words(self.config, self._streams[i])[0])
         self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], np.stack(words))
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
