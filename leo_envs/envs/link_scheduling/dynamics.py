@@ -21,7 +21,7 @@ from leo_envs.envs.link_scheduling.tasks import (
     BAND,
     LinkSchedulingTask,
     episode_from_words,
-    fading_levels,
+    fading_paths,
     level_tables,
 )
 from leo_envs.models.links import bits_per_slot
@@ -44,6 +44,7 @@ N_CONST = N_FEATURES - N_TX - 1
 GLOBAL_FEATURES = ("slots_left/T", "present/max_devices")
 SNR_FEATURE_RANGE = (np.float32(-5.0), np.float32(8.0))  # snr_db / 10: -50 .. 80 dB
 DEMAND_FEATURE_MAX = 10.0
+LOAD_CHUNK = 128  # episodes whose fading paths are drawn together
 _SAME_BAND_OTHER = (BAND[:, None] == BAND[None, :]) & ~np.eye(N_TX, dtype=bool)
 _TX = np.arange(N_TX)
 # Per-task arrays copied into a batch row when that row's task changes.
@@ -124,7 +125,6 @@ class LinkDynamics:
                                              for row in _SAME_BAND_OTHER]
         n_levels = self.level_gain.shape[1]
         self._level_gain_flat = self.level_gain.ravel()
-        self._level_feature_flat = self.level_feature.ravel()
         self._level_offset = (_TX * n_levels)[None, :, None]  # [1, J, 1] row offset
         self._level_offset_u8 = self._level_offset.astype(np.uint8)
 
@@ -187,13 +187,14 @@ class LinkDynamics:
             cfg, words, np.array([task.demand_mbit_low for task in tasks]),
             np.array([task.demand_mbit_high for task in tasks]), present,
         )
-        levels = fading_levels(cfg, uniforms)
-        batch.levels[index] = levels
-        snr_obs = np.take(self._level_feature_flat, levels + self._level_offset_u8, mode="clip")
-        np.add(snr_obs, batch.feature_base[index], out=snr_obs)
-        np.maximum(snr_obs, SNR_FEATURE_RANGE[0], out=snr_obs)
-        np.minimum(snr_obs, SNR_FEATURE_RANGE[1], out=snr_obs)
-        batch.snr_obs[index] = snr_obs
+        for start in range(0, len(words), LOAD_CHUNK):  # chunks stay in cache: ~1.5x faster
+            part = slice(start, start + LOAD_CHUNK)
+            rows_part = rows[part] if isinstance(index, np.ndarray) else part
+            levels, snr_obs = fading_paths(cfg, uniforms[part])
+            batch.levels[rows_part] = levels
+            np.add(snr_obs, batch.feature_base[rows_part], out=snr_obs)
+            np.clip(snr_obs, *SNR_FEATURE_RANGE, out=snr_obs)
+            batch.snr_obs[rows_part] = snr_obs
         threshold = demand * cfg.served_threshold_fraction
         batch.demand[index] = demand
         batch.threshold[index] = threshold
@@ -274,16 +275,14 @@ class LinkDynamics:
         g = np.take(batch.large, flat, mode="clip") * np.take(
             self._level_gain_flat, levels + self._level_offset, mode="clip"
         )
-        rx_w = self.tx_power_w[None, :, None] * g
-        sinr = np.zeros(groups.shape)
-        for j in range(N_TX):
-            interference = np.zeros(groups.shape[0])
-            for i in range(N_TX):
-                if self.same_band_other[j][i]:
-                    interference = interference + np.where(active[:, i], rx_w[:, i, j], 0.0)
-            noise = self.noise_w_list[j]
-            sinr[:, j] = np.where(active[:, j], rx_w[:, j, j] / (interference + noise), 0.0)
-        return sinr
+        rx_w = self.tx_power_w[None, :, None] * g  # rx_w[b, i, j]: power of i at j's receiver
+        heard = rx_w * (active[:, :, None] & _SAME_BAND_OTHER)
+        # summed over i = 0, 1, ... one by one (adding the zeros is exact), as the single env
+        interference = heard[:, 0]
+        for i in range(1, N_TX):
+            interference = interference + heard[:, i]
+        signal = rx_w[:, _TX, _TX]
+        return np.where(active, signal / (interference + self.noise_w), 0.0)
 
     def violations(
         self, batch: EpisodeBatch, groups: NDArray[np.int64]
@@ -342,21 +341,22 @@ class LinkDynamics:
         if sinr is None:
             sinr = self.link_sinr(batch, groups)
         bits = bits_per_slot(self.bandwidth_hz[None, :], sinr, cfg.slot_s)
-        rows = np.arange(batch.size)
-        useful = np.zeros(batch.size)
-        for j in range(N_TX):
-            active = groups[:, j] > IDLE
-            k = np.where(active, groups[:, j] - 1, 0)
-            old = batch.delivered[rows, k]
-            demand = batch.demand[rows, k]
-            new = np.where(active, np.minimum(old + bits[:, j], demand), old)
-            w = batch.weight[rows, k]
-            gap_new, gap_old = demand - new, demand - old
-            batch.shortfall += w * (gap_new * gap_new) - w * (gap_old * gap_old)
-            threshold = batch.threshold[rows, k]
-            batch.n_served += (old < threshold) & (new >= threshold)
-            useful += new - old
-            batch.delivered[rows, k] = new
+        active = groups > IDLE
+        # links of a valid group serve distinct devices, so all J updates are independent
+        flat = np.arange(batch.size)[:, None] * self.n_devices + np.where(active, groups - 1, 0)
+        old, demand = batch.delivered.take(flat), batch.demand.take(flat)
+        weight, threshold = batch.weight.take(flat), batch.threshold.take(flat)
+        new = np.where(active, np.minimum(old + bits, demand), old)
+        gap_new, gap_old = demand - new, demand - old
+        change = weight * (gap_new * gap_new) - weight * (gap_old * gap_old)
+        gained = new - old
+        useful = gained[:, 0].copy()
+        for j in range(N_TX):  # summed link by link, in the order of the single env
+            batch.shortfall += change[:, j]
+            if j:
+                useful += gained[:, j]
+        batch.n_served += ((old < threshold) & (new >= threshold)).sum(axis=1)
+        np.put(batch.delivered, flat[active], new[active])
         batch.delivered_total += useful
         batch.t += 1
         after = self.objective(batch)

@@ -110,17 +110,19 @@ class LinkSchedulingVectorEnv(VectorEnv):
 
     # ------------------------------------------------------------------ helpers
     def _new_episodes(self, rows: NDArray[np.int64]) -> None:
-        per_task = self.config.update_interval // self.config.n_slots
-        words = []
-        for i in rows:
-            self._switched[i] = False
-            if self._episodes_in_task[i] >= per_task:
-                self._tasks[i] = scenarios.next_task(self.config, self._tasks[i], self._rngs[i])
-                self._episodes_in_task[i] = 0
-                self._switched[i] = self.config.scenario != "static"
-            self._episodes_in_task[i] += 1
-            words.append(ls_tasks.episode_words(self.config, self._streams[i])[0])
-        self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], np.stack(words))
+        cfg = self.config
+        self._switched[rows] = False
+        switching = rows[self._episodes_in_task[rows] >= cfg.update_interval // cfg.n_slots]
+        for i in switching.tolist():  # task draws and episode draws use separate streams
+            self._tasks[i] = scenarios.next_task(cfg, self._tasks[i], self._rngs[i])
+        self._episodes_in_task[switching] = 0
+        self._switched[switching] = cfg.scenario != "static"
+        self._episodes_in_task[rows] += 1
+        width = ls_tasks.words_per_episode(cfg)
+        words = np.empty((rows.size, width), np.uint64)
+        for n, i in enumerate(rows.tolist()):
+            words[n] = self._streams[i].random_raw(width)
+        self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], words)
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
         batch = self._batch
