@@ -1,161 +1,86 @@
 """ADMM-HEU: the ADMM heuristic of paper 002 (Alg. 1; spec section 6, eqs. 21-26).
 
-Relax x and y; split the slots into blocks x_t; auxiliary per-slot delivered data z[k,t];
-augmented Lagrangian (23); per iteration: the T block updates (24), the (y, z) update (25)
-and the multiplier update (26); stop after ``max_iters`` iterations or when the primal and
-dual residuals fall below ``tol``; then round each slot to its most promising group.
+Alg. 1 as implemented (all arrays dense numpy, every step vectorised over the T slots;
+units: each device's demand, i.e. v[t,d] = sum over the links of d in t of min(1, r / D_d)):
 
-Block x_t lives in the pattern/link space of ``formulation``: pattern masses z[t,S] and
-links x[t,S,j,k] subject to the per-slot constraints (A)-(E), i.e. the convex hull of the
-slot's valid link groups, which is the image of the paper's X_t = {x_t in [0,1]^|G|,
-sum_g x_g <= 1, (20b)} without enumerating G. Everything is in units of each device's
-demand: v[k,t] = sum_i min(1, r_i / D_k) x_i is the (capped) share of D_k delivered in t.
+* line 1 (relax, split): x_t = [x_{g,t}]_g, the relaxed block of slot t, is a point of
+  X_t = conv{valid link groups of t} (eq. 24's X_t: x in [0,1]^|G|, sum_g x_g <= 1 with the
+  empty group as slack, (20b) by construction). It is stored as a convex combination of
+  explicitly generated groups (weights x_{g,t}); G is never enumerated. Auxiliary per-slot
+  delivered data z[d,t] (21) and served flags y_d in [0,1]; f(y, z) of (22), normalised as
+  in the env: f = a_srv (Kp - sum_d y_d)^2 + sum_d q_d (1 - sum_t z[d,t])_+^2,
+  a_srv = a / Kp^2, q_d = c w_d D_d^2 / W; Z = {y in [0,1], z >= 0, sum_t z[d,t] >= theta_d
+  y_d}, theta_d = D_th_d / D_d.
+* line 5, (24), x-update: x_t <- argmin over X_t of (rho/2) ||z[:,t] + lam[:,t]/rho - v_t||^2,
+  solved inexactly by ``fw_steps`` Frank-Wolfe steps warm-started at the previous x_t: the
+  linear minimisation oracle over X_t is the best group under the per-link weights
+  (z + lam/rho - v)[d,t] * min(1, r/D_d), found exactly for all slots at once by
+  ``SlotGroups.best_linear``; the step length is the exact line search of the quadratic,
+  gamma = clip(<target - v, V_g - v> / ||V_g - v||^2, 0, 1).
+* line 5, (25), (y, z)-update: argmin over Z of f(y, z) + <lam, z - v> + (rho/2)||z - v||^2.
+  Per device this is a one-dimensional monotone equation solved exactly by its breakpoints
+  (``yz_update``); the served-count coupling (Kp - sum y)^2 is handled through its
+  multiplier gamma_s = 2 a_srv (Kp - sum y), which ``yz_update`` finds exactly (regula
+  falsi) when called without ``gamma``; inside the ADMM loop gamma_s is taken at the previous
+  iterate (a linearised, prox-linear step; ``exact_yz=True`` solves (25) exactly instead).
+* line 6, (26): lam <- lam + rho (z - v).
+* stop after ``max_iters`` iterations or when the RMS primal residual ||z - v|| and the RMS
+  change of v both fall below ``tol`` (Boyd et al.).
+* lines 9-13, rounding: per slot the group with the largest weight x_{g,t} (weights of equal
+  groups are added); the all-idle group is a valid choice.
 
-    f(y, z) = a ((Kp - sum_k y_k) / Kp)^2 + sum_k q_k max(0, 1 - sum_t z[k,t])^2,
-              q_k = c w_k D_k^2 / W;   Z = {y in [0,1], z >= 0, sum_t z[k,t] >= D_th_k/D_k y_k}
-    (24)  x_t <- argmin_{x_t in X_t} (rho/2) || z[:,t] + lam[:,t]/rho - v_t(x_t) ||^2
-    (25)  (y, z) <- argmin_{(y,z) in Z} f(y, z) + <lam, z - v> + (rho/2) || z - v ||^2
-    (26)  lam <- lam + rho (z - v)
+Beyond the paper (on by default, ``local_search=True``; ``local_search=False`` is the paper's
+pure Alg. 1): the rounded schedule is improved by ``SlotGroups.local_search`` (exact
+single-slot best responses and pairwise exchanges of (slot, transmitter) contents, best
+improvement first, until no move improves or ``max_moves`` moves were made).
 
-Each update is a small convex QP with a constant diagonal Hessian, solved by HiGHS' QP
-solver (``highspy``); only linear costs change between iterations. The T block updates are
-independent (they read only z and lam); they are solved one after the other here (the
-result does not depend on the order), and ``n_jobs > 1`` runs them in a thread pool.
-
-Rounding (Alg. 1 lines 9-13): per slot, the pattern S with the largest mass z[t,S], then a
-max-weight matching of its transmitters to devices on the fractional links
-(``scipy.optimize.linear_sum_assignment``), then links that violate their SINR threshold
-under the realised interference are dropped. The paper's method stops there
-(``local_search=False``, the default); ``local_search=True`` adds a slot-wise greedy
-improvement that is *not* part of the paper.
-
-Parameters: ``rho_scale`` (the penalty is rho = rho_scale * mean_k q_k, default 1.0; tried
-0.3-100 on K = 50: 1 was best), ``max_iters`` (I_max, default 30; 25 and 50 iterations gave
-the same rounded quality on K = 50), ``tol`` (stop when the RMS primal residual ||z - v|| and
-the RMS change of v both fall below it, in demand units per (k, t) entry; default 1e-3),
-``rounding`` ("pattern", the brief's rule, or "group"), ``local_search``, ``n_jobs``.
+Parameters: ``rho_scale`` (rho = rho_scale * mean_d q_d, default 1), ``max_iters`` (I_max,
+default 10: 8, 15 and 30 iterations gave mixed final gaps of the default variant on
+K = 10-100, no consistent gain, and each iteration costs ~1.5 ms), ``tol`` (default 1e-3),
+``fw_steps`` (Frank-Wolfe steps per block update, default 1), ``local_search`` (default
+True), ``max_moves`` (default 200),
+``rounding`` ("group": the paper's argmax_g x_{g,t}; "pattern": the heaviest group inside the
+pattern of active C-band transmitters with the largest total weight), ``exact_yz``.
+The T block updates (24) are independent and run as one vectorised batch.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import highspy
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from baselines.link_scheduling.common import Objective
-from baselines.link_scheduling.formulation import Formulation, build_formulation
-from baselines.link_scheduling.rounding import local_search, round_fractional
-from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
-
-INF = highspy.kHighsInf
-
-
-def _highs_qp(A: sp.spmatrix, row_lo, row_hi, col_lo, col_hi, hess_diag) -> highspy.Highs:
-    """A HiGHS model min 1/2 sum_i hess_i v_i^2 + c.v (c set later) s.t. row_lo <= A v <= row_hi."""
-    h = highspy.Highs()
-    h.silent()
-    h.setOptionValue("output_flag", False)
-    A = sp.csc_matrix(A)
-    n = A.shape[1]
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = A.shape[0]
-    lp.col_cost_ = np.zeros(n)
-    lp.col_lower_ = np.asarray(col_lo, dtype=np.float64)
-    lp.col_upper_ = np.where(np.isinf(col_hi), INF, col_hi).astype(np.float64)
-    lp.row_lower_ = np.where(np.isinf(row_lo), -INF, row_lo).astype(np.float64)
-    lp.row_upper_ = np.where(np.isinf(row_hi), INF, row_hi).astype(np.float64)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(np.float64)
-    h.passModel(lp)
-    nz = np.flatnonzero(hess_diag)
-    hess = highspy.HighsHessian()
-    hess.dim_ = n
-    hess.format_ = highspy.HessianFormat.kTriangular
-    counts = np.zeros(n, dtype=np.int32)
-    counts[nz] = 1
-    hess.start_ = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    hess.index_ = nz.astype(np.int32)
-    hess.value_ = np.asarray(hess_diag, dtype=np.float64)[nz]
-    h.passHessian(hess)
-    return h
-
-
-class _SlotBlock:
-    """The x_t-update QP of one slot: columns [links of t | patterns of t | v of t]."""
-
-    def __init__(self, f: Formulation, t: int) -> None:
-        self.links = np.flatnonzero(f.link_t == t)
-        self.pats = np.flatnonzero(f.pat_t == t)
-        self.devs = np.unique(f.link_d[self.links])
-        nl, npat, nv = self.links.size, self.pats.size, self.devs.size
-        cols = np.concatenate([self.links, f.z0 + self.pats])
-        A = f.A.tocsr()
-        slot_rows = f.row_kind <= 4
-        sub = A[slot_rows][:, cols]
-        # rows of slot t: every nonzero of the row is a column of slot t
-        inside = np.asarray(np.abs(A[slot_rows][:, cols]).sum(axis=1)).ravel()
-        total = np.asarray(np.abs(A[slot_rows]).sum(axis=1)).ravel()
-        keep = (inside > 0) & np.isclose(inside, total)
-        sub = sub[keep]
-        lo, hi = f.row_lo[slot_rows][keep], f.row_hi[slot_rows][keep]
-        dloc = np.searchsorted(self.devs, f.link_d[self.links])
-        R = sp.csr_matrix((f.rho_data[self.links], (dloc, np.arange(nl))), shape=(nv, nl))
-        top = sp.hstack([sub, sp.csr_matrix((sub.shape[0], nv))])
-        bottom = sp.hstack([-R, sp.csr_matrix((nv, npat)), sp.eye(nv)])
-        self.h = _highs_qp(
-            sp.vstack([top, bottom]),
-            np.concatenate([lo, np.zeros(nv)]), np.concatenate([hi, np.zeros(nv)]),
-            np.zeros(nl + npat + nv), np.concatenate([np.ones(nl + npat), np.full(nv, np.inf)]),
-            # the argmin does not depend on rho: solve the unit-scaled QP 1/2 ||target - v||^2
-            # (HiGHS' QP solver cycled on the rho-scaled one for small rho in our tests)
-            np.concatenate([np.zeros(nl + npat), np.ones(nv)]),
-        )
-        self.h.setOptionValue("qp_iteration_limit", 20_000)
-        self.v_cols = np.arange(nl + npat, nl + npat + nv, dtype=np.int32)
-        self.last: NDArray[np.float64] | None = None
-        self.failures = 0
-
-    def solve(self, target: NDArray[np.float64]) -> NDArray[np.float64]:
-        """argmin 1/2 ||target[devs] - v||^2 over the slot polytope; returns the primal.
-        If HiGHS does not reach optimality the previous iterate is kept (counted)."""
-        self.h.changeColsCost(self.v_cols.size, self.v_cols, -target[self.devs])
-        self.h.run()
-        if self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal or self.last is None:
-            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                self.failures += 1
-            self.last = np.asarray(self.h.getSolution().col_value)
-        else:
-            self.failures += 1
-        return self.last
+from baselines.link_scheduling.slot_groups import SlotGroups
+from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance, active_set_indices
 
 
 class ADMMHeu:
-    """ADMM-HEU baseline (paper 002, Alg. 1). ``plan(instance)`` returns the rounded schedule;
-    ``last_info`` keeps iterations, residuals, time and the relaxed objective."""
+    """ADMM-HEU baseline (paper 002, Alg. 1). ``plan(instance)`` returns the rounded (and by
+    default locally improved) schedule; ``last_info`` keeps iterations, residuals, time, the
+    relaxed served count and the objective before the local search."""
 
     name = "ADMM-HEU"
     is_exact = False
 
-    def __init__(self, rho_scale: float = 1.0, max_iters: int = 30, tol: float = 1e-3,
-                 local_search: bool = False, rounding: str = "pattern", n_jobs: int = 1) -> None:
+    def __init__(self, rho_scale: float = 1.0, max_iters: int = 10, tol: float = 1e-3,
+                 local_search: bool = True, rounding: str = "group",
+                 fw_steps: int = 1, max_moves: int = 200, exact_yz: bool = False) -> None:
+        if rounding not in ("group", "pattern"):
+            raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
         self.rounding = rounding
         self.rho_scale = rho_scale
         self.max_iters = max_iters
         self.tol = tol
         self.local_search = local_search
-        self.n_jobs = n_jobs
+        self.fw_steps = fw_steps
+        self.max_moves = max_moves
+        self.exact_yz = exact_yz
         self.last_info: dict[str, Any] = {}
         self.last_plan_time_s = float("nan")
 
-    def act(self, obs, info):  # pragma: no cover - planners are replayed by the harness
+    def act(self, obs: Any, info: dict[str, Any]) -> NDArray[np.int64]:  # pragma: no cover
         raise RuntimeError("ADMMHeu is a planner: call plan(instance)")
 
     def plan(self, instance: LinkSchedulingInstance) -> NDArray[np.int64]:
@@ -167,129 +92,174 @@ class ADMMHeu:
 
     # ------------------------------------------------------------------
     def _run(self, inst: LinkSchedulingInstance) -> NDArray[np.int64]:
-        f = build_formulation(inst)
-        T, nd = inst.n_slots, f.n_d
+        T, J = inst.n_slots, inst.n_transmitters
+        sg = SlotGroups(inst)
+        nd = sg.nd
         if nd == 0:
             self.last_info = {"iterations": 0}
-            return np.zeros((T, inst.n_transmitters), dtype=np.int64)
-        q = f.hess_diag[f.sig0 : f.sig0 + nd]
+            return np.zeros((T, J), dtype=np.int64)
+        q = sg.coef * sg.demand**2
+        theta = sg.threshold / sg.demand
+        kp = sg.obj.n_present
+        a_srv = sg.obj.a / kp**2
         q_mean = float(q.mean())
-        rho = self.rho_scale * (q_mean if q_mean > 0 else max(float(f.hess_diag[f.u_col]), 1e-6))
-        blocks = [_SlotBlock(f, t) for t in range(T)]
-        theta = inst.threshold_bits[f.devices] / inst.demand_bits[f.devices]
-        a_srv = float(f.hess_diag[f.u_col])  # a / Kp^2
-        # (d, t) pairs that can receive data: z[d, t] only exists there
-        has = np.zeros((nd, T), dtype=bool)
-        for t, b in enumerate(blocks):
-            has[b.devs, t] = True
+        rho = self.rho_scale * (q_mean if q_mean > 0 else max(a_srv, 1e-6))
+        has = sg.feas.any(axis=(1, 2)).T  # [nd, T]
+        scale = np.sqrt(max(int(has.sum()), 1))
         z = np.zeros((nd, T))
         lam = np.zeros((nd, T))
-        v = np.zeros((nd, T))
         y = np.zeros(nd)
-        prim = [np.zeros(0)] * T
-        pool = ThreadPoolExecutor(self.n_jobs) if self.n_jobs > 1 else None
+        v = np.zeros((T, nd))  # v_t of the current x_t
+        # x_t as a convex combination: history of FW vertices and step lengths
+        empty = np.zeros((T, J), dtype=np.int64)
+        hist_groups, hist_step = [empty], [np.ones(T)]
         r_norm = s_norm = np.inf
         it = 0
-        scale = np.sqrt(has.sum())
-        try:
-            for it in range(1, self.max_iters + 1):
-                target = z + lam / rho
-                # (24): T independent block updates
-                jobs = [(b, target[:, t]) for t, b in enumerate(blocks)]
-                if pool is None:
-                    prim = [b.solve(c) for b, c in jobs]
-                else:
-                    prim = list(pool.map(lambda job: job[0].solve(job[1]), jobs))
-                v_old = v
-                v = np.zeros((nd, T))
-                for t, b in enumerate(blocks):
-                    v[b.devs, t] = prim[t][b.v_cols]
-                # (25): (y, z) update (exact, see yz_update)
-                z, y = yz_update(v - lam / rho, has, q, theta, a_srv, f.n_present, rho)
-                # (26): multipliers
-                lam = lam + rho * (z - v)
-                r_norm = float(np.linalg.norm(z - v)) / scale
-                s_norm = float(np.linalg.norm(v - v_old)) / scale  # dual residual / rho
-                if it > 1 and r_norm < self.tol and s_norm < self.tol:
-                    break
-        finally:
-            if pool is not None:
-                pool.shutdown()
-        # assemble the fractional (pattern, link) solution of the last block updates
-        zpat = np.zeros(f.n_z)
-        xlink = np.zeros(f.n_x)
-        for t, b in enumerate(blocks):
-            nl = b.links.size
-            xlink[b.links] = prim[t][:nl]
-            zpat[b.pats] = prim[t][nl : nl + b.pats.size]
-        sched = round_fractional(inst, f, zpat, xlink, self.rounding)
+        for it in range(1, self.max_iters + 1):
+            v_old = v
+            target = (z + lam / rho).T  # [T, nd]
+            for _ in range(self.fw_steps):  # (24), all slots at once
+                groups, _ = sg.best_linear((target - v)[:, None, :] * sg.rho_r)
+                vg = sg.slot_bits(groups, sg.rho)
+                delta = vg - v
+                den = (delta**2).sum(axis=1)
+                step = np.clip(((target - v) * delta).sum(axis=1) / np.maximum(den, 1e-300),
+                               0.0, 1.0)
+                step = np.where(den > 0, step, 0.0)
+                v = v + step[:, None] * delta
+                hist_groups.append(groups)
+                hist_step.append(step)
+            gamma = None if self.exact_yz else 2.0 * a_srv * (kp - y.sum())
+            z, y = yz_update(v.T - lam / rho, has, q, theta, a_srv, kp, rho, gamma=gamma)  # (25)
+            lam = lam + rho * (z - v.T)  # (26)
+            r_norm = float(np.linalg.norm(z - v.T)) / scale
+            s_norm = float(np.linalg.norm(v - v_old)) / scale
+            if it > 1 and r_norm < self.tol and s_norm < self.tol:
+                break
+        sched = self._round(inst, np.array(hist_groups), np.array(hist_step))
+        rounded = float(sg.values(sg.slot_bits(sched).sum(axis=0)))
         if self.local_search:
-            sched = local_search(inst, Objective(inst), sched)
+            sched = sg.local_search(sched, max_moves=self.max_moves)
         self.last_info = {"iterations": it, "primal_residual": r_norm,
                           "dual_residual": s_norm, "rho": rho,
-                          "served_relaxed": float(y.sum()),
-                          "qp_failures": int(sum(b.failures for b in blocks))}
+                          "served_relaxed": float(y.sum()), "rounded_objective": rounded}
         return sched
+
+    def _round(self, inst: LinkSchedulingInstance, groups: NDArray[np.int64],
+               steps: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Alg. 1 lines 9-13. ``groups`` [n, T, J] are the FW vertices in the order they were
+        added with step lengths ``steps`` [n, T]; vertex i keeps the weight
+        steps[i] * prod_{l > i} (1 - steps[l]) in x_t."""
+        keep = np.concatenate([np.cumprod((1.0 - steps)[::-1], axis=0)[::-1][1:],
+                               np.ones((1, steps.shape[1]))])
+        weight = steps * keep  # [n, T]
+        base = inst.n_devices + 1
+        codes = (groups * base ** np.arange(groups.shape[2])).sum(axis=2)  # [n, T]
+        out = np.zeros(groups.shape[1:], dtype=np.int64)
+        for t in range(groups.shape[1]):
+            uniq, first, inv = np.unique(codes[:, t], return_index=True, return_inverse=True)
+            w = np.bincount(inv, weights=weight[:, t], minlength=uniq.size)
+            if self.rounding == "pattern":
+                pats = active_set_indices(groups[first, t], inst.band)
+                mass = np.bincount(pats, weights=w)
+                w = np.where(pats == int(mass.argmax()), w, -1.0)
+            out[t] = groups[first[int(w.argmax())], t]
+        return out
+
+
+def _yz_fixed_gamma(tgt: NDArray, q: NDArray, theta: NDArray, gamma: float,
+                    rho: float) -> tuple[NDArray, NDArray]:
+    """Per device d: argmin over z >= 0 of q (1 - s)_+^2 - gamma min(1, s / theta)
+    + (rho/2) ||z - tgt||^2, s = sum_t z_t (entries with tgt = -inf are fixed at 0).
+
+    z = max(tgt + mu/rho, 0) with mu >= 0 the unique root of the increasing function
+    mu - 2 q (1 - s(mu))_+ - (gamma/theta) [s(mu) < theta]; s(mu) is piecewise linear with
+    breakpoints -rho tgt_t, so mu is found in closed form: on the segment where the i largest
+    entries are positive, s = U_i + i mu / rho (U_i = sum of the i largest), and the root is one
+    of mu_A = (2q(1 - U_i) + gamma/theta) / (1 + 2 q i / rho) (s < theta),
+    mu_B = 2q(1 - U_i) / (1 + 2 q i / rho) (theta <= s < 1), mu_K = rho (theta - U_i) / i
+    (s = theta, mu in [2q(1 - theta), 2q(1 - theta) + gamma/theta]), or mu = 0 (s(0) >= 1);
+    all candidates are computed at once and the consistent one is kept."""
+    nd, T = tgt.shape
+    u = -np.sort(-tgt, axis=1)  # descending; -inf last
+    fin = np.isfinite(u)
+    cum = np.cumsum(np.where(fin, u, 0.0), axis=1)
+    i = np.arange(1, T + 1, dtype=np.float64)
+    lo = np.where(fin, np.maximum(0.0, -rho * u), np.inf)
+    hi = np.concatenate([-rho * u[:, 1:], np.full((nd, 1), -np.inf)], axis=1)
+    hi = np.where(np.isfinite(hi), hi, np.inf)
+    qq, th, c = q[:, None], theta[:, None], gamma / theta[:, None]
+    den = 1.0 + 2.0 * qq * i / rho
+    tol = 1e-12 * (1.0 + qq + c)
+    cands = []
+    mu_a = (2.0 * qq * (1.0 - cum) + c) / den
+    s_a = cum + i * mu_a / rho
+    cands.append((mu_a, s_a < th))
+    mu_b = 2.0 * qq * (1.0 - cum) / den
+    s_b = cum + i * mu_b / rho
+    cands.append((mu_b, (s_b >= th) & (s_b < 1.0)))
+    mu_k = rho * (th - cum) / i
+    k_lo = 2.0 * qq * (1.0 - th)
+    cands.append((mu_k, (mu_k >= k_lo - tol) & (mu_k <= k_lo + c + tol)))
+    mu = np.full(nd, np.inf)
+    for m_, cond in cands:
+        ok = cond & fin & (m_ >= lo - tol) & (m_ <= hi + tol)
+        mu = np.minimum(mu, np.where(ok, m_, np.inf).min(axis=1))
+    # segment 0 (every z_t = 0): s = 0 < theta, mu = 2q + gamma/theta if no entry is positive
+    mu0 = 2.0 * q + gamma / theta
+    first = np.where(fin[:, 0], -rho * u[:, 0], np.inf)
+    mu = np.where(mu0 <= first + tol[:, 0], np.minimum(mu, mu0), mu)
+    # s(0) >= 1: mu = 0
+    s0 = np.where(fin, np.maximum(u, 0.0), 0.0).sum(axis=1)
+    mu = np.where(s0 >= 1.0, 0.0, mu)
+    mu = np.maximum(np.where(np.isfinite(mu), mu, 0.0), 0.0)
+    z = np.where(np.isfinite(tgt), np.maximum(tgt + mu[:, None] / rho, 0.0), 0.0)
+    return z, np.minimum(1.0, z.sum(axis=1) / theta)
 
 
 def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: float,
-              n_present: int, rho: float, iters: int = 45, outer_tol: float = 1e-12):
-    """Exact (25): argmin over y in [0,1], z >= 0 (z[d,t] = 0 where ``has`` is False),
+              n_present: int, rho: float, gamma: float | None = None,
+              outer_tol: float = 1e-12) -> tuple[NDArray, NDArray]:
+    """(25): argmin over y in [0,1], z >= 0 (z[d,t] = 0 where ``has`` is False),
     sum_t z[d,t] >= theta_d y_d of
 
         a_srv (Kp - sum_d y_d)^2 + sum_d q_d (1 - s_d)_+^2 + (rho/2) ||z - target||^2,
 
-    s_d = sum_t z[d,t] (``target`` = v - lam/rho). At the optimum y_d = min(1, s_d/theta_d),
-    so the problem is convex in z alone. Dualising the served term with gamma >= 0
-    ((a_srv) U^2 = max_gamma gamma U - gamma^2 / (4 a_srv), U = Kp - sum y) separates it per
-    device: min_z q (1-s)_+^2 - gamma min(1, s/theta) + (rho/2)||z - target||^2, whose
-    solution is z = max(target + mu/rho, 0) with mu the root of the monotone equation
-    mu = 2 q (1 - s(mu))_+ + gamma/theta [s(mu) < theta] (bisection on [0, 2q + gamma/theta]).
-    The outer gamma solves gamma = 2 a_srv U(gamma) (monotone in gamma; Illinois regula falsi
-    on [0, 2 a_srv Kp] to ``outer_tol``). The inner bisection (``iters`` halvings) is
-    vectorised over devices.
+    s_d = sum_t z[d,t] (``target`` = v - lam/rho). At the optimum y_d = min(1, s_d/theta_d).
+    Dualising the served term with gamma >= 0 (a_srv U^2 = max_gamma gamma U - gamma^2 /
+    (4 a_srv), U = Kp - sum y) separates it per device (``_yz_fixed_gamma``, closed form). With
+    ``gamma=None`` the outer gamma solves gamma = 2 a_srv U(gamma) (increasing residual;
+    Illinois regula falsi on [0, 2 a_srv Kp] to ``outer_tol``), which makes the update exact;
+    a given ``gamma`` (e.g. 2 a_srv U at the previous iterate) gives the linearised update.
+    Returns (z [nd, T], y [nd]).
     """
     tgt = np.where(has, target, -np.inf)
+    if gamma is not None or a_srv <= 0.0:
+        return _yz_fixed_gamma(tgt, q, theta, 0.0 if gamma is None else max(gamma, 0.0), rho)
 
-    def inner(gamma: float):
-        lo = np.zeros(q.size)
-        hi = 2.0 * q + gamma / theta
-        for _ in range(iters):
-            mu = 0.5 * (lo + hi)
-            s = np.maximum(tgt + mu[:, None] / rho, 0.0).sum(axis=1)
-            rhs = 2.0 * q * np.maximum(1.0 - s, 0.0) + np.where(s < theta, gamma / theta, 0.0)
-            up = mu >= rhs
-            hi = np.where(up, mu, hi)
-            lo = np.where(up, lo, mu)
-        z = np.maximum(tgt + hi[:, None] / rho, 0.0)
-        return z, np.minimum(1.0, z.sum(axis=1) / theta)
-
-    if a_srv <= 0.0:
-        return inner(0.0)
-
-    def resid(gamma: float) -> float:  # increasing in gamma
-        return gamma - 2.0 * a_srv * (n_present - inner(gamma)[1].sum())
+    def resid(g: float) -> float:  # increasing in g
+        return g - 2.0 * a_srv * (n_present - _yz_fixed_gamma(tgt, q, theta, g, rho)[1].sum())
 
     g_lo, g_hi = 0.0, 2.0 * a_srv * n_present
     r_lo, r_hi = resid(g_lo), resid(g_hi)
     if r_lo >= 0.0:
-        return inner(g_lo)
+        return _yz_fixed_gamma(tgt, q, theta, g_lo, rho)
     side = 0
     for _ in range(100):
         if g_hi - g_lo <= outer_tol * max(g_hi, 1e-300) or r_hi <= 0.0:
             break
-        gamma = (g_lo * r_hi - g_hi * r_lo) / (r_hi - r_lo)
-        if not g_lo < gamma < g_hi:
-            gamma = 0.5 * (g_lo + g_hi)
-        r = resid(gamma)
+        g = (g_lo * r_hi - g_hi * r_lo) / (r_hi - r_lo)
+        if not g_lo < g < g_hi:
+            g = 0.5 * (g_lo + g_hi)
+        r = resid(g)
         if r >= 0.0:
-            g_hi, r_hi = gamma, r
+            g_hi, r_hi = g, r
             if side == 1:
                 r_lo *= 0.5
             side = 1
         else:
-            g_lo, r_lo = gamma, r
+            g_lo, r_lo = g, r
             if side == -1:
                 r_hi *= 0.5
             side = -1
-    return inner(g_hi)
+    return _yz_fixed_gamma(tgt, q, theta, g_hi, rho)
