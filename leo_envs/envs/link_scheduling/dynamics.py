@@ -251,31 +251,30 @@ class LinkDynamics:
     def _slot(self, batch: EpisodeBatch) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         return np.arange(batch.size), np.minimum(batch.t, self.config.n_slots - 1)
 
-    def link_sinr(
-        self, batch: EpisodeBatch, groups: NDArray[np.int64], rows: NDArray | None = None
-    ) -> NDArray[np.float64]:
+    def link_sinr(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
         """SINR (eq. 14) of every transmitter's chosen link in the current slot, [B, J].
 
         ``groups`` [B, J] in action encoding (0 idle, k+1 device k); idle links get 0.
-        Interference sums the other active same-band transmitters in index order. With
-        ``rows``, ``groups`` holds only those episodes' groups.
+        Interference sums the other active same-band transmitters in index order.
         """
-        if rows is None:
-            rows, t = self._slot(batch)
-        else:
-            t = np.minimum(batch.t[rows], self.config.n_slots - 1)
-        cfg = self.config
-        active = groups > IDLE
-        receiver = np.where(active, groups - 1, 0)
+        return self._sinr(self._received_w(batch, groups), groups > IDLE)
+
+    def _received_w(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
+        """rx[b, i, j]: power (W) of transmitter i at the receiver of link j (eqs. 3, 14)."""
+        rows, t = self._slot(batch)
+        receiver = np.where(groups > IDLE, groups - 1, 0)
         # flat[b, i, j]: element (b, t_b, i, receiver of j) of the [B, T, J, K] arrays
-        base = (rows * cfg.n_slots + t) * N_TX
+        base = (rows * self.config.n_slots + t) * N_TX
         flat = ((base[:, None, None] + _TX[None, :, None]) * self.n_devices
                 + receiver[:, None, :])
         levels = np.take(batch.levels, flat, mode="clip")
         g = np.take(batch.large, flat, mode="clip") * np.take(
             self._level_gain_flat, levels + self._level_offset, mode="clip"
         )
-        rx_w = self.tx_power_w[None, :, None] * g  # rx_w[b, i, j]: power of i at j's receiver
+        return self.tx_power_w[None, :, None] * g
+
+    def _sinr(self, rx_w: NDArray[np.float64], active: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """SINR [B, J] of the ``active`` links from their received powers ``rx_w``."""
         heard = rx_w * (active[:, :, None] & _SAME_BAND_OTHER)
         # summed over i = 0, 1, ... one by one (adding the zeros is exact), as the single env
         interference = heard[:, 0]
@@ -314,8 +313,7 @@ class LinkDynamics:
     def repair_with_sinr(
         self, batch: EpisodeBatch, groups: NDArray[np.int64]
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """``repair`` plus the SINR of the repaired groups (recomputed only where a link
-        was dropped for low SINR, since that changes the interference)."""
+        """``repair`` plus the SINR of the repaired groups."""
         active = groups > IDLE
         receiver = np.where(active, groups - 1, 0)
         eligible = np.take_along_axis(batch.eligible, receiver[:, :, None], 2)[..., 0]
@@ -323,12 +321,12 @@ class LinkDynamics:
         for j in range(1, N_TX):
             duplicate = (kept[:, j] > IDLE) & (kept[:, :j] == kept[:, j : j + 1]).any(1)
             kept[:, j] = np.where(duplicate, IDLE, kept[:, j])
-        sinr = self.link_sinr(batch, kept)
+        rx_w = self._received_w(batch, kept)
+        sinr = self._sinr(rx_w, kept > IDLE)
         low = (kept > IDLE) & (sinr < self.sinr_threshold)
-        changed = np.flatnonzero(low.any(axis=1))
-        if changed.size:
+        if low.any():  # dropping links changes the interference, not the received powers
             kept = np.where(low, IDLE, kept)
-            sinr[changed] = self.link_sinr(batch, kept[changed], changed)
+            sinr = self._sinr(rx_w, kept > IDLE)
         return kept, sinr
 
     def advance(

@@ -82,15 +82,33 @@ class LinkSchedulingVectorEnv(VectorEnv):
         groups = validate_groups(actions, len(TRANSMITTERS), self.config.max_devices,
                                  self.num_envs)
         cfg = self.config
+        resetting = self._needs_reset.copy()
+        playing = ~resetting
+        if resetting.all():  # every episode ended together (the usual case): nothing to play
+            self._new_episodes(np.arange(self.num_envs))
+            rewards, slot_bits = np.zeros(self.num_envs), np.zeros(self.num_envs)
+            n_repaired = np.zeros(self.num_envs, dtype=np.int64)
+        else:
+            rewards, slot_bits, n_repaired = self._play(groups, resetting)
+        self._switched[playing] = False
+        terminated = playing & (self._batch.t >= cfg.n_slots)
+        self._needs_reset = terminated.copy()
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        infos = self._infos(self.dynamics.objective(self._batch), slot_bits, n_repaired)
+        return self.dynamics.observation(self._batch), rewards, terminated, truncated, infos
+
+    # ------------------------------------------------------------------ helpers
+    def _play(self, groups: NDArray[np.int64], resetting: NDArray[np.bool_]):
+        """Play ``groups`` in the running episodes and reset the ``resetting`` ones:
+        (rewards, delivered bits, repaired links)."""
+        cfg = self.config
         repaired, sinr = self.dynamics.repair_with_sinr(self._batch, groups)
         n_repaired = (repaired != groups).sum(axis=1)
-        resetting = self._needs_reset.copy()
         n_repaired[resetting] = 0
         if cfg.invalid_action == "raise" and n_repaired.any():
             bad = int(np.flatnonzero(n_repaired)[0])
             raise ValueError(f"invalid link group in sub-env {bad}: {groups[bad].tolist()}")
-        playing = ~resetting
-        played = np.where(playing[:, None], repaired, 0)
+        played = np.where(resetting[:, None], 0, repaired)
         out = self.dynamics.advance(self._batch, played, np.where(played > 0, sinr, 0.0))
         rewards = out["reward"].copy()
         if cfg.invalid_action == "penalise":
@@ -101,14 +119,8 @@ class LinkSchedulingVectorEnv(VectorEnv):
             self._new_episodes(rows)
             rewards[rows] = 0.0
             slot_bits[rows] = 0.0
-        self._switched[playing] = False
-        terminated = playing & (self._batch.t >= cfg.n_slots)
-        self._needs_reset = terminated.copy()
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        infos = self._infos(self.dynamics.objective(self._batch), slot_bits, n_repaired)
-        return self.dynamics.observation(self._batch), rewards, terminated, truncated, infos
+        return rewards, slot_bits, n_repaired
 
-    # ------------------------------------------------------------------ helpers
     def _new_episodes(self, rows: NDArray[np.int64]) -> None:
         cfg = self.config
         self._switched[rows] = False
