@@ -19,17 +19,21 @@ from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.dynamics import EpisodeBatch, LinkDynamics
 from leo_envs.envs.link_scheduling.episode import SingleEpisode
 
-MAX_BLOCK = 32
+MAX_BLOCK_LINKS = 131_072  # links (slots x transmitters x devices) drawn ahead: ~5 MB
 
 
 class EpisodePrefetcher:
-    """Draws a single env's episodes ``stream`` ahead, up to ``max_block`` at once."""
+    """Draws a single env's episodes from ``stream`` ahead, up to ``max_block`` at once."""
 
     def __init__(
-        self, dynamics: LinkDynamics, stream: np.random.BitGenerator, max_block: int = MAX_BLOCK
+        self, dynamics: LinkDynamics, stream: np.random.BitGenerator, max_block: int | None = None
     ) -> None:
         self.dynamics = dynamics
         self.stream = stream
+        if max_block is None:  # 32 episodes at the default size, fewer for big ones
+            cfg = dynamics.config
+            links = cfg.n_slots * len(dynamics.tx_power_w) * cfg.max_devices
+            max_block = max(1, min(32, MAX_BLOCK_LINKS // links))
         self.max_block = max_block
         self._block_size = max_block
         self._pending = np.zeros((0, ls_tasks.words_per_episode(dynamics.config)), np.uint64)
