@@ -129,7 +129,11 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     every reset draws demands D_k ~ U(demand_mbit_low, demand_mbit_high) Mbit and FSMC
     fading paths for all slots. `reset(options={"task": task})` pins a task from
     `env.unwrapped.sample_tasks(n, rng)` until `options={"task": None}` or a new seed.
-    The episode sequence of a seed never depends on the actions taken.
+    The episode sequence of a seed never depends on the actions taken. Demands and fading
+    come from an episode stream of their own (derived from the seed, apart from the task
+    draws): episode n of a seed uses the stream's n-th block of random words whatever the
+    task, which lets the env sample up to 32 upcoming episodes in one batch (reset then
+    costs a lookup) and the batched env reproduce single envs exactly.
 
     ## Episode End
 
