@@ -20,7 +20,12 @@ feasible link (local index d) and finds, for all T slots at once, the best group
 ``local_search`` improves a schedule with these moves (not part of paper 002): exact
 single-slot best responses (all slots evaluated in one batch, the best one applied) and,
 when no slot can improve alone, the best exchange of the contents of two (slot, transmitter)
-positions (all pairs evaluated in one batch).
+positions in different slots (all pairs evaluated in one batch; only the two changed slots
+are re-scored, ``_best_exchange``; exchanges inside one slot are single-slot moves).
+
+Implementation: the candidate combinations are gathered transmitter-major ([J, T, C]) with
+one ``np.take`` on a per-slot buffer and a precomputed index table (``_combos``), so a search
+over all slots costs a fixed, small number of numpy calls.
 """
 
 from __future__ import annotations
@@ -87,6 +92,12 @@ class SlotGroups:
         self.rate_r = self.rate[:, self.row_s, self.row_j]
         self.rho_r = self.rho[:, self.row_s, self.row_j]
         self._combos()
+        self._local = np.full(inst.n_devices + 1, -1, dtype=np.int64)
+        self._local[self.devices + 1] = np.arange(self.nd)
+        pos = np.arange(self.T * self.J)
+        p1, p2 = np.meshgrid(pos, pos, indexing="ij")
+        cross = p1 // self.J < p2 // self.J
+        self._pair_pos = (p1[cross], p2[cross])
 
     def _rows(self) -> None:
         """The (pattern S, transmitter j) pairs that can carry a link: C-band j in S, and
@@ -107,37 +118,47 @@ class SlotGroups:
     def _combos(self) -> None:
         """Index table of every candidate combination: transmitter j of pattern S takes its
         ``c``-th candidate (c in 0..m-1; C-band j in S must be active, C-band j not in S idle,
-        Ka transmitters either); cached per (band, m, rows)."""
-        self._flat, self._pairs, self.combo_pat = _combo_table(
+        Ka transmitters either); cached per (band, m, rows). Stored transmitter-major with the
+        slot offsets added ([J, T, C] flat indices into a [T, R m + J] buffer whose last J
+        columns are the idle entries), so that one ``np.take`` gathers all slots."""
+        flat, self._pairs, self.combo_pat = _combo_table(
             tuple(int(b) for b in self.band), self.m,
             tuple(zip(self.row_s.tolist(), self.row_j.tolist(), strict=True)))
-
-    def _gather(self, arr: NDArray, fill: float | int) -> NDArray:
-        """[T, R, m] per-candidate array -> [T, C, J] per combination (``fill`` if idle)."""
-        T = arr.shape[0]
-        pad = np.full((T, self.J), fill, dtype=arr.dtype)
-        flat = np.concatenate([arr.reshape(T, -1), pad], axis=1)
-        return flat[:, self._flat]
+        width = len(self.row_s) * self.m + self.J
+        self._width = width
+        self._tidx = (flat.T[:, None, :] + width * np.arange(self.T)[None, :, None])
+        self._row_off = (np.arange(self.T * len(self.row_s)) * self.nd).reshape(
+            self.T, len(self.row_s), 1)
+        self._dev_buf = np.empty((self.T, width), dtype=np.int64)
+        self._dev_buf[:, width - self.J:] = -1 - np.arange(self.J)
+        self._val_buf = np.zeros((self.T, width))
+        self._all_dev = np.broadcast_to(np.arange(self.nd), (self.T, len(self.row_s), self.nd))
 
     def _enumerate(self, proxy: NDArray, parts: list[NDArray]):
         """Top-m candidates per (t, row) by ``proxy`` (lower is better, inf = infeasible);
-        returns (device [T, C, J] with -1-j for idle, valid [T, C], gathered parts)."""
+        returns (device [J, T, C] with -1-j for idle, valid [T, C], per part the sum over the
+        combination's links [T, C] (idle links add 0))."""
         if self.nd > self.m:
             cand = np.argpartition(proxy, self.m - 1, axis=-1)[..., : self.m]
         else:
-            cand = np.broadcast_to(np.arange(self.nd), proxy.shape)
-        ok = np.isfinite(np.take_along_axis(proxy, cand, axis=-1))
-        dev = self._gather(np.where(ok, cand, -10**9), -1)
-        dev = np.where(dev == -1, -1 - np.arange(self.J), dev)
-        valid = (dev > -10**9).all(axis=2)
+            cand = self._all_dev
+        ci = cand + self._row_off  # flat indices into [T, R, nd]
+        nb = self._width - self.J
+        dev_buf = self._dev_buf
+        dev_buf[:, :nb] = np.where(np.isfinite(proxy.take(ci)), cand, -10**9).reshape(self.T, nb)
+        dev = dev_buf.take(self._tidx)
+        valid = dev.min(axis=0) > -10**9
         for a, b in self._pairs:
-            valid &= dev[:, :, a] != dev[:, :, b]
-        out = [self._gather(np.take_along_axis(p, cand, axis=-1), 0) for p in parts]
+            valid &= dev[a] != dev[b]
+        out = []
+        for p in parts:
+            self._val_buf[:, :nb] = p.take(ci).reshape(self.T, nb)
+            out.append(self._val_buf.take(self._tidx).sum(axis=0))
         return dev, valid, out
 
     def _groups(self, dev: NDArray, pick: NDArray) -> NDArray[np.int64]:
         """[T, J] groups in the instance's encoding (0 idle, k + 1) of the picked combos."""
-        d = dev[np.arange(dev.shape[0]), pick]
+        d = dev[:, np.arange(dev.shape[1]), pick].T
         return np.where(d >= 0, self.devices[np.maximum(d, 0)] + 1, 0).astype(np.int64)
 
     # ------------------------------------------------------------------ searches
@@ -147,7 +168,7 @@ class SlotGroups:
         Returns ([T, J] groups, [T] best values)."""
         w = np.where(self.feas_r, weight, -np.inf)
         dev, valid, (val,) = self._enumerate(-w, [w])
-        tot = np.where(valid, val.sum(axis=2), -np.inf)
+        tot = np.where(valid, val, -np.inf)
         pick = tot.argmax(axis=1)
         return self._groups(dev, pick), tot[np.arange(self.T), pick]
 
@@ -166,8 +187,8 @@ class SlotGroups:
         m1 = (st(n0 + 1) - st(n0))[:, None, None]
         proxy = np.where(self.feas_r, dd + m1 * ns, np.inf)
         dev, valid, (gd, gn) = self._enumerate(proxy, [dd, ns])
-        n_new = n0[:, None] + gn.sum(axis=2)
-        val = np.where(valid, gd.sum(axis=2) + st(n_new), np.inf)
+        n_new = n0[:, None] + gn
+        val = np.where(valid, gd + st(n_new), np.inf)
         pick = val.argmin(axis=1)
         best = val[np.arange(self.T), pick] + base_data.sum(axis=1) + self.offset
         return self._groups(dev, pick), best
@@ -221,11 +242,9 @@ class SlotGroups:
         """Best-improvement local search (see the module docstring); returns a valid
         schedule whose objective is <= that of ``schedule``."""
         sched = np.array(schedule, dtype=np.int64)
-        T, J = sched.shape
         contrib = self.slot_bits(sched)
         b = contrib.sum(axis=0)
         cur = float(self.values(b))
-        e1, e2 = np.triu_indices(T * J, k=1)
         for _ in range(max_moves):
             groups, vals = self.best_response(b[None] - contrib)
             t = int(vals.argmin())
@@ -237,25 +256,60 @@ class SlotGroups:
                 continue
             if not swaps:
                 break
-            flat = sched.reshape(-1)
-            keep = flat[e1] != flat[e2]
-            p1, p2 = e1[keep], e2[keep]
-            if p1.size == 0:
+            move = self._best_exchange(sched, contrib, b, cur)
+            if move is None:
                 break
-            cands = np.repeat(flat[None], p1.size, axis=0)
-            rows = np.arange(p1.size)
-            cands[rows, p1], cands[rows, p2] = flat[p2], flat[p1]
-            cands = cands.reshape(-1, T, J)
-            vals = np.where(self._feasible(cands), self.values(self._bits(cands).sum(axis=1)),
-                            np.inf)
-            i = int(vals.argmin())
-            if not vals[i] < cur - _IMPROVE_TOL:
-                break
-            sched = cands[i]
+            sched = move
             contrib = self.slot_bits(sched)
             b = contrib.sum(axis=0)
-            cur = float(vals[i])
+            cur = float(self.values(b))
         return sched
+
+    def _group_bits(self, ts: NDArray[np.int64],
+                    groups: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray]:
+        """Validity [P] (unicast + feasible links) and per-device bits [P, nd] of groups
+        [P, J] played in slots ``ts`` [P]."""
+        P, J = groups.shape
+        s = active_set_indices(groups, self.band)
+        d = self._local[groups]
+        on = groups > 0
+        dd = np.maximum(d, 0)
+        idx = (ts[:, None], s[:, None], np.arange(J), dd)
+        ok = np.where(on, (d >= 0) & self.feas[idx], True).all(axis=1)
+        for a, b in itertools.combinations(range(J), 2):
+            ok &= ~((groups[:, a] == groups[:, b]) & on[:, a])
+        r = np.where(on, self.rate[idx], 0.0)
+        flat = (np.arange(P)[:, None] * self.nd + dd).ravel()
+        bits = np.bincount(flat, weights=r.ravel(), minlength=P * self.nd).reshape(P, self.nd)
+        return ok, bits
+
+    def _best_exchange(self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray,
+                       cur: float) -> NDArray[np.int64] | None:
+        """The best improving exchange of the contents of two (slot, transmitter) positions
+        in different slots (exchanges inside one slot are single-slot moves): only the two
+        changed slots are re-scored, U(b - contrib[t1] - contrib[t2] + new bits of both).
+        Returns the new schedule, or None if no exchange improves."""
+        J = sched.shape[1]
+        flat = sched.reshape(-1)
+        p1, p2 = self._pair_pos
+        keep = flat[p1] != flat[p2]
+        p1, p2 = p1[keep], p2[keep]
+        if p1.size == 0:
+            return None
+        t1, j1, t2, j2 = p1 // J, p1 % J, p2 // J, p2 % J
+        rows = np.arange(p1.size)
+        g1, g2 = sched[t1], sched[t2]
+        g1[rows, j1], g2[rows, j2] = flat[p2], flat[p1]
+        ok1, bits1 = self._group_bits(t1, g1)
+        ok2, bits2 = self._group_bits(t2, g2)
+        new_b = b - contrib[t1] - contrib[t2] + bits1 + bits2
+        vals = np.where(ok1 & ok2, self.values(new_b), np.inf)
+        i = int(vals.argmin())
+        if not vals[i] < cur - _IMPROVE_TOL:
+            return None
+        out = sched.copy()
+        out[t1[i]], out[t2[i]] = g1[i], g2[i]
+        return out
 
     def _apply_slot_moves(self, sched: NDArray[np.int64], groups: NDArray[np.int64],
                           vals: NDArray, cur: float) -> NDArray[np.int64]:

@@ -280,3 +280,64 @@ def test_admm_is_reproducible_and_local_search_only_improves():
     pure = ADMMHeu(local_search=False).plan(inst)
     check_schedule(inst, pure)
     assert inst.score(pure)["objective"] == pytest.approx(a.last_info["rounded_objective"])
+
+
+def test_incremental_exchange_matches_full_rescoring():
+    """``_best_exchange`` re-scores only the two changed slots; compare with scoring every
+    exchanged schedule from scratch."""
+    from baselines.link_scheduling.slot_groups import SlotGroups
+
+    _, inst = make_env(12, 4)
+    sg = SlotGroups(inst)
+    sched = ADMMHeu(local_search=False).plan(inst)
+    contrib = sg.slot_bits(sched)
+    b = contrib.sum(axis=0)
+    cur = float(sg.values(b))
+    T, J = sched.shape
+    best = np.inf
+    for p1, p2 in itertools.combinations(range(T * J), 2):
+        if p1 // J == p2 // J:
+            continue
+        cand = sched.copy().reshape(-1)
+        cand[p1], cand[p2] = cand[p2], cand[p1]
+        cand = cand.reshape(T, J)
+        if sg._feasible(cand[None])[0]:
+            best = min(best, float(sg.values(sg.slot_bits(cand).sum(axis=0))))
+    move = sg._best_exchange(sched, contrib, b, cur)
+    if best < cur - 1e-13:
+        check_schedule(inst, move)
+        assert float(sg.values(sg.slot_bits(move).sum(axis=0))) == pytest.approx(best, abs=1e-12)
+    else:
+        assert move is None
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_rounding_tracker_matches_final_rounding(seed):
+    """The O(T) rounding tracker used by the optional stopping rule agrees with lines 9-13."""
+    import baselines.link_scheduling.admm as admm_mod
+
+    made = []
+
+    class Spy(admm_mod._RoundingTracker):
+        def __init__(self, *args):
+            super().__init__(*args)
+            made.append(self)
+
+    _, inst = make_env(15, seed)
+    orig = admm_mod._RoundingTracker
+    admm_mod._RoundingTracker = Spy
+    try:
+        sched = ADMMHeu(local_search=False, max_iters=12, patience=100).plan(inst)
+    finally:
+        admm_mod._RoundingTracker = orig
+    base = inst.n_devices + 1
+    codes = (sched * base ** np.arange(sched.shape[1])).sum(axis=1).tolist()
+    assert codes == made[-1].best
+
+
+def test_admm_patience_stops_early_and_stays_valid():
+    _, inst = make_env(20, 1)
+    planner = ADMMHeu(patience=1, min_iters=2, max_iters=30)
+    sched = planner.plan(inst)
+    check_schedule(inst, sched)
+    assert planner.last_info["iterations"] <= 30
