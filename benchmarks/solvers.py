@@ -1,10 +1,10 @@
 """Benchmark of the LinkScheduling-v0 solvers on the same instances.
 
-For every size K (n_devices = max_devices = K, T = 10 slots) and seed 0..n-1 it solves the
-episode drawn by ``env.reset(seed=seed)`` with OPT (branch and price), MILPOpt (HiGHS
-MILP + outer approximation), ADMM-HEU (default: Alg. 1 + a local search that is not in the
-paper; and the paper's pure Alg. 1, ``local_search=False``),
-GRD and RandomValid (played through the env), and prints one row per K:
+For every size K (n_devices = max_devices = K, T = 10 slots) and seed s..s+n-1
+(s = --first-seed, default 0) it solves the episode drawn by ``env.reset(seed=seed)`` with
+OPT (branch and price), MILPOpt (HiGHS MILP + outer approximation), ADMM-HEU (default:
+Alg. 1 + a local search that is not in the paper; and the paper's pure Alg. 1,
+``local_search=False``), GRD and RandomValid (played through the env), and prints one row per K:
 
     OPT: mean optimal objective U, mean solve time, mean / max nodes, #optimal / #runs,
          worst proven gap
@@ -77,8 +77,8 @@ def random_episode(env, seed: int) -> float:
 
 
 def run(sizes: list[int], seeds: int, time_limit: float, milp_time_limit: float,
-        milp: bool) -> list[Row]:
-    jobs = [(k, s) for k in sizes for s in range(seeds)]
+        milp: bool, first_seed: int = 0) -> list[Row]:
+    jobs = [(k, s) for k in sizes for s in range(first_seed, first_seed + seeds)]
     bar = tqdm(jobs, desc="instances", file=sys.stderr)
     by_k: dict[int, Row] = {}
     for k, seed in bar:
@@ -121,8 +121,10 @@ def run(sizes: list[int], seeds: int, time_limit: float, milp_time_limit: float,
     return rows
 
 
-def print_table(rows: list[Row], seeds: int, time_limit: float, milp: bool) -> None:
-    print(f"LinkScheduling-v0, T = 10, seeds 0..{seeds - 1}, OPT time limit {time_limit:g} s "
+def print_table(rows: list[Row], seeds: int, time_limit: float, milp: bool,
+                first_seed: int = 0) -> None:
+    print(f"LinkScheduling-v0, T = 10, seeds {first_seed}..{first_seed + seeds - 1}, "
+          f"OPT time limit {time_limit:g} s "
           "(means over seeds; gaps to OPT's best schedule in %)")
     head = (f"{'K':>4} | {'OPT U':>6} {'OPT t[s]':>8} {'nodes':>9} {'optimal':>7} {'gap%':>8} | "
             f"{'MILP t[s]':>9} {'opt':>4} {'dObj%':>7} | {'ADMM t[s]':>9} {'%OPT t':>7} "
@@ -164,14 +166,17 @@ def print_table(rows: list[Row], seeds: int, time_limit: float, milp: bool) -> N
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 50, 100])
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 per size")
+    parser.add_argument("--seeds", type=int, default=3, help="n seeds per size")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="first seed (seeds first..first+n-1; e.g. 3 with --seeds 5 for a "
+                             "held-out check of choices made on seeds 0-2)")
     parser.add_argument("--time-limit", type=float, default=60.0, help="OPT time limit (s)")
     parser.add_argument("--milp-time-limit", type=float, default=60.0)
     parser.add_argument("--no-milp", action="store_true", help="skip the MILP cross-check")
     args = parser.parse_args(argv)
     rows = run(args.sizes, args.seeds, args.time_limit, args.milp_time_limit,
-               not args.no_milp)
-    print_table(rows, args.seeds, args.time_limit, not args.no_milp)
+               not args.no_milp, args.first_seed)
+    print_table(rows, args.seeds, args.time_limit, not args.no_milp, args.first_seed)
     return 0
 
 

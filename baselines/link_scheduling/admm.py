@@ -35,15 +35,25 @@ units: each device's demand, i.e. v[t,d] = sum over the links of d in t of min(1
   groups are added); the all-idle group is a valid choice.
 
 Beyond the paper (on by default, ``local_search=True``; ``local_search=False`` is the paper's
-pure Alg. 1): the rounded schedule is improved by ``SlotGroups.local_search`` (exact
-single-slot best responses and pairwise exchanges of (slot, transmitter) contents, best
-improvement first, until no move improves or ``max_moves`` moves were made).
+pure Alg. 1): the rounded schedule is improved by ``SlotGroups.local_search`` (pruned
+single-slot best responses, device relabelling over the whole schedule (``relabel``),
+pairwise exchanges of (slot, transmitter) contents and ruin-and-recreate of two slots (at
+most ``pair_moves`` times), best improvement first, until no move improves or ``max_moves``
+moves were made). Measured on K = 10-100 (seeds 0-7; 0-2 at K = 100), mean gap to OPT
+(seeds 0-2 / 3-7): the two-slot re-plan took K = 20 from 21.4 % / 6.4 % to 2.6 % / 2.7 % and
+K = 50 from 2.6 % / 1.5 % to 2.1 % / 0.7 % (K = 10: 0.6 % / 5.2 % -> 0.0 % / 4.6 %, K = 100:
+1.4 % -> 0.5 %) at about 1.5-2x the run time (K = 20: ~15 -> 22-28 ms, K = 50: 20-28 ->
+32-40 ms); the device relabelling (measured without the re-plan and with all J candidates in
+the single-slot moves) helped only at K = 50 (3.7 % / 1.6 % -> 2.6 % / 1.5 %). With the
+two-slot re-plan on, 1-8 or 12 ADMM iterations instead of 10 again gave mixed gaps (no
+consistent gain at K = 10 or 20), so ``max_iters`` stays 10.
 
 Parameters: ``rho_scale`` (rho = rho_scale * mean_d q_d, default 1), ``max_iters`` (I_max,
 default 10: 8, 15 and 30 iterations gave mixed final gaps of the default variant on
-K = 10-100, no consistent gain, and each iteration costs ~1.5 ms), ``tol`` (default 1e-3),
+K = 10-100, no consistent gain, and each iteration costs ~1 ms), ``tol`` (default 1e-3),
 ``fw_steps`` (Frank-Wolfe steps per block update, default 1), ``local_search`` (default
-True), ``max_moves`` (default 200), ``patience`` / ``min_iters`` (see the stopping rule),
+True), ``max_moves`` (default 200), ``relabel`` (default True), ``pair_moves`` (default
+200, 0 disables the two-slot re-plan), ``patience`` / ``min_iters`` (see the stopping rule),
 ``rounding`` ("group": the paper's argmax_g x_{g,t}; "pattern": the heaviest group inside the
 pattern of active C-band transmitters with the largest total weight), ``exact_yz``.
 The T block updates (24) are independent and run as one vectorised batch.
@@ -109,7 +119,8 @@ class ADMMHeu:
     def __init__(self, rho_scale: float = 1.0, max_iters: int = 10, tol: float = 1e-3,
                  local_search: bool = True, rounding: str = "group",
                  fw_steps: int = 1, max_moves: int = 200, exact_yz: bool = False,
-                 patience: int | None = None, min_iters: int = 5) -> None:
+                 patience: int | None = None, min_iters: int = 5, relabel: bool = True,
+                 pair_moves: int = 200) -> None:
         if rounding not in ("group", "pattern"):
             raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
         self.rounding = rounding
@@ -122,6 +133,8 @@ class ADMMHeu:
         self.exact_yz = exact_yz
         self.patience = patience
         self.min_iters = min_iters
+        self.relabel = relabel
+        self.pair_moves = pair_moves
         self.last_info: dict[str, Any] = {}
         self.last_plan_time_s = float("nan")
 
@@ -190,7 +203,8 @@ class ADMMHeu:
         sched = self._round(inst, np.array(hist_groups), np.array(hist_step))
         rounded = float(sg.values(sg.slot_bits(sched).sum(axis=0)))
         if self.local_search:
-            sched = sg.local_search(sched, max_moves=self.max_moves)
+            sched = sg.local_search(sched, max_moves=self.max_moves, relabel=self.relabel,
+                                    pair_moves=self.pair_moves)
         self.last_info = {"iterations": it, "primal_residual": r_norm,
                           "dual_residual": s_norm, "rho": rho,
                           "served_relaxed": float(y.sum()), "rounded_objective": rounded}
