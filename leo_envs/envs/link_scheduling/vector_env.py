@@ -130,10 +130,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self._episodes_in_task[switching] = 0
         self._switched[switching] = cfg.scenario != "static"
         self._episodes_in_task[rows] += 1
-        width = ls_tasks.words_per_episode(cfg)
-        words = np.empty((rows.size, width), np.uint64)
+        words = np.empty((rows.size, ls_tasks.words_per_episode(cfg)), np.uint64)
         for n, i in enumerate(rows.tolist()):
-            words[n] = self._streams[i].random_raw(width)
+            words[n] = ls_tasks.episode_words(cfg, self._streams[i])[0]
         self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], words)
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
