@@ -25,12 +25,9 @@ units: each device's demand, i.e. v[t,d] = sum over the links of d in t of min(1
   iterate (a linearised, prox-linear step; ``exact_yz=True`` solves (25) exactly instead).
 * line 6, (26): lam <- lam + rho (z - v).
 * stop after ``max_iters`` iterations or when the RMS primal residual ||z - v|| and the RMS
-  change of v both fall below ``tol`` (Boyd et al.); optionally (``patience``, off by default)
-  also once the rounded schedule (lines 9-13, tracked in O(T) per step by
-  ``_RoundingTracker``) is not all-idle and has not changed for ``patience`` iterations, after
-  at least ``min_iters`` iterations. Measured on K = 10-100, seeds 0-7: with patience 3 the
-  rule never fired before I_max = 10 (the rounding keeps changing); without the not-all-idle
-  condition it stops at the all-idle rounding after 3 iterations and the final gaps got worse.
+  change of v both fall below ``tol`` (Boyd et al.). (Stopping once the rounded schedule stops
+  changing was tried: on K = 10-100, seeds 0-7 the rounding keeps changing up to I_max = 10,
+  and stopping at its first repeat ends at the all-idle rounding with worse final gaps.)
 * lines 9-13, rounding: per slot the group with the largest weight x_{g,t} (weights of equal
   groups are added); the all-idle group is a valid choice.
 
@@ -53,7 +50,7 @@ default 10: 8, 15 and 30 iterations gave mixed final gaps of the default variant
 K = 10-100, no consistent gain, and each iteration costs ~1 ms), ``tol`` (default 1e-3),
 ``fw_steps`` (Frank-Wolfe steps per block update, default 1), ``local_search`` (default
 True), ``max_moves`` (default 200), ``relabel`` (default True), ``pair_moves`` (default
-200, 0 disables the two-slot re-plan), ``patience`` / ``min_iters`` (see the stopping rule),
+200, 0 disables the two-slot re-plan),
 ``rounding`` ("group": the paper's argmax_g x_{g,t}; "pattern": the heaviest group inside the
 pattern of active C-band transmitters with the largest total weight), ``exact_yz``.
 The T block updates (24) are independent and run as one vectorised batch.
@@ -71,43 +68,6 @@ from baselines.link_scheduling.slot_groups import SlotGroups
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance, active_set_indices
 
 
-class _RoundingTracker:
-    """Per slot the group with the largest weight x_{g,t} (the rounding of lines 9-13),
-    updated after every Frank-Wolfe step in O(T): weights are kept up to the per-slot factor
-    prod_l (1 - gamma_l) common to all vertices (vertex i stores gamma_i / prod_{l <= i}
-    (1 - gamma_l)); a step gamma = 1 clears the slot. ``stable`` counts the consecutive
-    iterations (``add`` calls) after which the rounded schedule did not change."""
-
-    def __init__(self, n_slots: int, base: int) -> None:
-        self.base = base
-        self.weights: list[dict[int, float]] = [{0: 1.0} for _ in range(n_slots)]
-        self.scale = np.ones(n_slots)
-        self.best = [0] * n_slots
-        self.stable = 0
-
-    def add(self, groups: NDArray[np.int64], step: NDArray[np.float64]) -> None:
-        codes = (groups * self.base ** np.arange(groups.shape[1])).sum(axis=1).tolist()
-        changed = False
-        for t, (code, g) in enumerate(zip(codes, step.tolist(), strict=True)):
-            if g <= 0.0:
-                continue
-            w = self.weights[t]
-            if g >= 1.0 or self.scale[t] < 1e-150:
-                if g < 1.0:  # renormalise: stored weights * scale are the true weights
-                    for key in w:
-                        w[key] *= self.scale[t]
-                    self.scale[t] = 1.0
-                else:
-                    w.clear()
-                    self.scale[t] = 1.0
-            self.scale[t] *= 1.0 - g if g < 1.0 else 1.0
-            w[code] = w.get(code, 0.0) + g / max(self.scale[t], 1e-300)
-            best = max(w, key=w.__getitem__)
-            changed |= best != self.best[t]
-            self.best[t] = best
-        self.stable = 0 if changed else self.stable + 1
-
-
 class ADMMHeu:
     """ADMM-HEU baseline (paper 002, Alg. 1). ``plan(instance)`` returns the rounded (and by
     default locally improved) schedule; ``last_info`` keeps iterations, residuals, time, the
@@ -119,8 +79,7 @@ class ADMMHeu:
     def __init__(self, rho_scale: float = 1.0, max_iters: int = 10, tol: float = 1e-3,
                  local_search: bool = True, rounding: str = "group",
                  fw_steps: int = 1, max_moves: int = 200, exact_yz: bool = False,
-                 patience: int | None = None, min_iters: int = 5, relabel: bool = True,
-                 pair_moves: int = 200) -> None:
+                 relabel: bool = True, pair_moves: int = 200) -> None:
         if rounding not in ("group", "pattern"):
             raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
         self.rounding = rounding
@@ -131,8 +90,6 @@ class ADMMHeu:
         self.fw_steps = fw_steps
         self.max_moves = max_moves
         self.exact_yz = exact_yz
-        self.patience = patience
-        self.min_iters = min_iters
         self.relabel = relabel
         self.pair_moves = pair_moves
         self.last_info: dict[str, Any] = {}
@@ -173,7 +130,6 @@ class ADMMHeu:
         hist_groups, hist_step = [empty], [np.ones(T)]
         r_norm = s_norm = np.inf
         it = 0
-        tracker = _RoundingTracker(T, inst.n_devices + 1) if self.patience else None
         for it in range(1, self.max_iters + 1):
             v_old = v
             target = (z + lam / rho).T  # [T, nd]
@@ -188,17 +144,12 @@ class ADMMHeu:
                 v = v + step[:, None] * delta
                 hist_groups.append(groups)
                 hist_step.append(step)
-                if tracker is not None:
-                    tracker.add(groups, step)
             gamma = None if self.exact_yz else 2.0 * a_srv * (kp - y.sum())
             z, y = yz_update(v.T - lam / rho, has, q, theta, a_srv, kp, rho, gamma=gamma)  # (25)
             lam = lam + rho * (z - v.T)  # (26)
             r_norm = float(np.linalg.norm(z - v.T)) / scale
             s_norm = float(np.linalg.norm(v - v_old)) / scale
             if it > 1 and r_norm < self.tol and s_norm < self.tol:
-                break
-            if (tracker is not None and it >= self.min_iters and tracker.stable >= self.patience
-                    and any(tracker.best)):
                 break
         sched = self._round(inst, np.array(hist_groups), np.array(hist_step))
         rounded = float(sg.values(sg.slot_bits(sched).sum(axis=0)))
