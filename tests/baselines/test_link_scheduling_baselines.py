@@ -28,6 +28,20 @@ def make_env(k: int, seed: int, n_slots: int = 10, **kwargs):
     return env, env.unwrapped.instance()
 
 
+def schedule_value(sg, schedule):
+    """The objective of ``schedule`` scored from scratch by ``SlotGroups``."""
+    return float(sg.values(sg.slot_bits(schedule).sum(axis=0)))
+
+
+def assert_best_move(inst, sg, move, best, current):
+    """A move search returned the brute-force best schedule if it improves, else None."""
+    if best < current - 1e-13:
+        check_schedule(inst, move)
+        assert schedule_value(sg, move) == pytest.approx(best, abs=1e-12)
+    else:
+        assert move is None
+
+
 def rel_diff(a: float, b: float) -> float:
     return abs(a - b) / max(abs(b), 1e-12)
 
@@ -302,13 +316,9 @@ def test_incremental_exchange_matches_full_rescoring():
         cand[p1], cand[p2] = cand[p2], cand[p1]
         cand = cand.reshape(T, J)
         if sg._feasible(cand[None])[0]:
-            best = min(best, float(sg.values(sg.slot_bits(cand).sum(axis=0))))
+            best = min(best, schedule_value(sg, cand))
     move = sg._best_exchange(sched, contrib, b, cur)
-    if best < cur - 1e-13:
-        check_schedule(inst, move)
-        assert float(sg.values(sg.slot_bits(move).sum(axis=0))) == pytest.approx(best, abs=1e-12)
-    else:
-        assert move is None
+    assert_best_move(inst, sg, move, best, cur)
 
 
 @pytest.mark.parametrize(("k", "seed"), [(12, 4), (20, 1)])
@@ -335,13 +345,9 @@ def test_relabel_move_matches_full_rescoring(k, seed):
             cands.append(merge)
         for cand in cands:
             if not (cand == sched).all() and sg._feasible(cand[None])[0]:
-                best = min(best, float(sg.values(sg.slot_bits(cand).sum(axis=0))))
+                best = min(best, schedule_value(sg, cand))
     move = sg._best_relabel(sched, b, cur)
-    if best < cur - 1e-13:
-        check_schedule(inst, move)
-        assert float(sg.values(sg.slot_bits(move).sum(axis=0))) == pytest.approx(best, abs=1e-12)
-    else:
-        assert move is None
+    assert_best_move(inst, sg, move, best, cur)
 
 
 @pytest.mark.parametrize(("k", "seed"), [(12, 4), (20, 1)])
