@@ -1,9 +1,10 @@
-"""Dense per-slot link tables and vectorised link-group search (used by ADMM-HEU).
+"""Dense per-slot link tables and the link-group searches of ADMM-HEU.
 
 A link group of slot t is one device (or idle) per transmitter, unicast (12)-(13), every link
 SINR-feasible under the set S of active C-band transmitters (20b). ``SlotGroups`` keeps the
 instance's ``rate_bits`` / ``feasible`` tables restricted to the devices that have at least one
-feasible link (local index d) and finds, for all T slots at once, the best group under
+feasible link (local index d) and finds, for every slot (or (slot, context) row), the best
+group under
 
 * a *linear* score (sum of per-link values; ``best_linear``), exactly: for a pattern S with
   n active transmitters, each transmitter's device in an optimal group is among its n best
@@ -20,6 +21,9 @@ feasible link (local index d) and finds, for all T slots at once, the best group
 ``local_search`` improves a schedule with these moves (not part of paper 002), best
 improvement first, each kind tried only when the ones before it found nothing:
 
+0. none if the objective is at its lower bound (every device gets its best link in every
+   slot: ``lower_bound``; reached whenever every device can be fully served, as for most
+   K = 10 instances);
 1. single-slot best responses (all slots evaluated in one batch; the best one applied,
    together with further improving ones whose devices do not meet, if that is better), with
    ``slot_cand`` = 2 candidates per (S, j) by default (None: all J; on K = 10-100, seeds 0-7,
@@ -27,10 +31,10 @@ improvement first, each kind tried only when the ones before it found nothing:
 2. device relabelling over the whole schedule (``_best_relabel``): swap two devices in every
    position they occupy, or hand all positions of one device to another that shares no slot
    with it. The active C-band transmitters of every slot stay the same, so all nd^2 moves are
-   scored exactly at once from X = O^T R (bits each device would get on each other device's
-   positions); this moves a device's data over several slots at once;
+   scored exactly from the two changed devices' terms and x[a, c] (bits device c would get on
+   device a's positions); this moves a device's data over several slots at once;
 3. the best exchange of the contents of two (slot, transmitter) positions in different slots
-   (all pairs evaluated in one batch; only the two changed slots are re-scored,
+   (all pairs; only the devices of the two changed slots are re-scored,
    ``_best_exchange``; exchanges inside one slot are single-slot moves);
 4. ruin and recreate of two slots (``_best_pair_replan``): for all T (T - 1) ordered pairs
    (t1, t2) at once, both slots are cleared, t1 takes its best response to the other slots
@@ -38,15 +42,15 @@ improvement first, each kind tried only when the ones before it found nothing:
    2 candidates per (S, j)); this can change the patterns of two slots together, which no
    single-slot move can do when each change alone is worse. The chosen pair is re-scored
    exactly before it is applied. At most ``pair_moves`` such searches (the most expensive
-   move, ~2-4 ms at T = 10, K = 10-50) per ``local_search``.
+   move, ~0.5-1 ms at T = 10, K = 10-50) per ``local_search``.
 
-Implementation: the candidate combinations are gathered transmitter-major ([J, n, C], n rows
-= slots or (slot, context) pairs) with one ``np.take`` on a per-row buffer and a precomputed
-index table (``_combos`` / ``_batch``), so a search over all slots costs a fixed, small number
-of numpy calls; the top-m candidates come from ``_top_m`` (``np.argpartition``, or repeated
-``argmin`` for m <= 2); the [n, R, nd] work arrays of ``best_response`` and the gathered
-[J, n, C] arrays are allocated once per size and reused (fresh arrays of this size cost more
-in page faults than the arithmetic).
+Implementation: the searches are compiled loops (``_kernels``, numba; ~2-20x faster than the
+earlier vectorised numpy version at these sizes, where numpy's per-call overhead dominated).
+Every (row, pattern, transmitter) keeps its top-m candidate devices (``_kernels._top_m``) and
+all combinations of them come from one precomputed table per m (``_combo_table``, flat
+indices into the row's [R m] candidate list plus J idle entries), scored in table order with
+the first best kept. The tables ``*_ext`` carry two extra device columns (idle, and a device
+without any feasible link) so that schedules index them without masks.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
+from baselines.link_scheduling import _kernels
 from baselines.link_scheduling.common import Objective, c_band_bits
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance, active_set_indices
 
@@ -88,18 +93,12 @@ def _combo_table(band: tuple[int, ...], m: int, rows: tuple[tuple[int, int], ...
     return flat, pairs, pat
 
 
-def _top_m(x: NDArray, m: int) -> NDArray[np.int64]:
-    """Indices of the m smallest entries along the last axis (any order; ties broken
-    arbitrarily). For m <= 2 repeated ``argmin`` (with the found entries masked) is several
-    times faster than ``np.argpartition`` on the [n, R, nd] proxies used here."""
-    if m > 2:
-        return np.argpartition(x, m - 1, axis=-1)[..., :m]
-    first = x.argmin(axis=-1)[..., None]
-    if m == 1:
-        return first
-    y = x.copy()
-    np.put_along_axis(y, first, np.inf, axis=-1)
-    return np.concatenate([first, y.argmin(axis=-1)[..., None]], axis=-1)
+@functools.lru_cache(maxsize=32)
+def _ordered_slot_pairs(T: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(t1, t2): all ordered pairs of different slots."""
+    t1, t2 = np.meshgrid(np.arange(T), np.arange(T), indexing="ij")
+    off = t1 != t2
+    return t1[off], t2[off]
 
 
 class SlotGroups:
@@ -110,33 +109,55 @@ class SlotGroups:
         self.obj = Objective(inst)
         feas = np.asarray(inst.feasible) & self.obj.present  # [T, S, J, K]
         self.devices = np.flatnonzero(feas.any(axis=(0, 1, 2)))
-        self.feas = np.ascontiguousarray(feas[..., self.devices])
-        self.rate = np.where(self.feas, np.asarray(inst.rate_bits)[..., self.devices], 0.0)
-        self.T, self.n_pat, self.J, self.nd = self.feas.shape
         dev = self.devices
+        self.T, self.n_pat, self.J, _ = feas.shape
+        self.nd = nd = dev.size
+        # tables with two extra device columns (views without them below): nd = idle (no
+        # bits, always allowed), nd + 1 = a device without any feasible link (never allowed)
+        shape = (self.T, self.n_pat, self.J, nd + 2)
+        self._feas_ext = np.zeros(shape, dtype=bool)
+        self._feas_ext[..., :nd] = feas[..., dev]
+        self._feas_ext[..., nd] = True
+        self.feas = self._feas_ext[..., :nd]
+        self._rate_ext = np.zeros(shape)
+        np.copyto(self._rate_ext[..., :nd], np.asarray(inst.rate_bits)[..., dev], where=self.feas)
+        self.rate = self._rate_ext[..., :nd]
         self.demand = self.obj.demand[dev]
         self.threshold = self.obj.threshold[dev]
         self.coef = self.obj.data_coef[dev]
-        self.rho = np.minimum(1.0, self.rate / np.maximum(self.demand, 1e-300))
-        missing = np.setdiff1d(np.flatnonzero(self.obj.present), dev)
+        self._rho_ext = np.zeros(shape)
+        np.minimum(1.0, self.rate / np.maximum(self.demand, 1e-300), out=self._rho_ext[..., :nd])
+        self.rho = self._rho_ext[..., :nd]
+        # served iff the shortfall D - b is at most D - D_th; served term per served count
+        self._serve_short = self.demand - self.threshold
+        counts = np.arange(self.obj.n_present + self.J + 2)
+        self._served_lut = np.asarray(self.obj.served_term(counts), dtype=np.float64)
+        missing = self.obj.present.copy()
+        missing[dev] = False
         self.offset = float(self.obj.data_parts(np.zeros(inst.n_devices))[missing].sum())
+        # a device gets at most one link per slot: its best link in every slot bounds its bits
+        self.lower_bound = float(self.values(self.rate.max(axis=(1, 2)).sum(axis=0)))
         self.band = np.asarray(inst.band)
         self.m = max(1, min(n_cand or self.J, self.nd))
         self._rows()
-        self.feas_r = self.feas[:, self.row_s, self.row_j]  # [T, R, nd]
-        self.rate_r = self.rate[:, self.row_s, self.row_j]
-        self.rho_r = self.rho[:, self.row_s, self.row_j]
-        self._inf_r = np.where(self.feas_r, 0.0, np.inf)
-        self._combos()
+        # C-contiguous [T, R, nd] (the compiled searches are specialised on the layout)
+        self.feas_r = np.ascontiguousarray(self.feas[:, self.row_s, self.row_j])
+        self.rate_r = np.ascontiguousarray(self.rate[:, self.row_s, self.row_j])
+        self.rho_r = np.ascontiguousarray(self.rho[:, self.row_s, self.row_j])
+        self._tables: dict[int, tuple[NDArray, NDArray, NDArray]] = {}
+        self._all_slots = np.arange(self.T)
         self._local = np.full(inst.n_devices + 1, -1, dtype=np.int64)
         self._local[self.devices + 1] = np.arange(self.nd)
-        pos = np.arange(self.T * self.J)
-        p1, p2 = np.meshgrid(pos, pos, indexing="ij")
-        cross = p1 // self.J < p2 // self.J
-        self._pair_pos = (p1[cross], p2[cross])
-        t1, t2 = np.meshgrid(np.arange(self.T), np.arange(self.T), indexing="ij")
-        off = t1 != t2
-        self._ordered_pairs = (t1[off], t2[off])
+        # local device column of every instance code in the *_ext tables
+        self._local_ext = np.full(inst.n_devices + 1, nd + 1, dtype=np.int64)
+        self._local_ext[0] = nd
+        self._local_ext[self.devices + 1] = np.arange(nd)
+        # instance code of a local device d at index d + J; idle entries (-1 - j) -> 0
+        self._code_of = np.concatenate([np.zeros(self.J, dtype=np.int64), self.devices + 1])
+        self._pattern_bits = c_band_bits(inst)
+        self._tx_pairs = np.array(list(itertools.combinations(range(self.J), 2)),
+                                  dtype=np.int64).reshape(-1, 2).T
+        self._ordered_pairs = _ordered_slot_pairs(self.T)
 
     def _rows(self) -> None:
         """The (pattern S, transmitter j) pairs that can carry a link: C-band j in S, and
@@ -153,106 +174,44 @@ class SlotGroups:
         self.row_s = np.array([r[0] for r in rows], dtype=np.int64)
         self.row_j = np.array([r[1] for r in rows], dtype=np.int64)
 
-    # ------------------------------------------------------------------ combinations
-    def _combos(self) -> None:
-        """Index tables of every candidate combination: transmitter j of pattern S takes its
-        ``c``-th candidate (c in 0..m-1; C-band j in S must be active, C-band j not in S idle,
-        Ka transmitters either); built per m on first use (``_table``, cached per (band, m,
-        rows)). ``_batch`` stores them transmitter-major with the row offsets added ([J, n, C]
-        flat indices into a [n, R m + J] buffer whose last J columns are the idle entries), so
-        that one ``np.take`` gathers all rows."""
-        self._tables: dict[int, tuple[NDArray, list[tuple[int, int]], NDArray]] = {}
-        self._batch_cache: dict[tuple[int, int], tuple[NDArray, ...]] = {}
-        self._work_cache: dict[int, tuple[NDArray, ...]] = {}
-        self._gather_cache: dict[tuple[int, int], tuple[NDArray, NDArray]] = {}
-        _, self._pairs, self.combo_pat = self._table(self.m)
+    def patterns(self, groups: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Active-set index S of each group [..., J] (as ``active_set_indices``)."""
+        return (groups > 0) @ self._pattern_bits
 
-    def _table(self, m: int) -> tuple[NDArray, list[tuple[int, int]], NDArray]:
-        """(flat index table [C, J], colliding transmitter pairs, pattern per combination) for
-        m candidates per (pattern, transmitter)."""
-        if m not in self._tables:
-            self._tables[m] = _combo_table(
+    # ------------------------------------------------------------------ combinations
+    def _table(self, m: int) -> tuple[NDArray, NDArray, NDArray]:
+        """(flat index table [C, J] into the [R m + J] candidate list of a row, colliding
+        transmitter pairs as two index arrays) for m candidates per (pattern, transmitter),
+        built on first use (``_combo_table``, cached per (band, m, rows))."""
+        out = self._tables.get(m)
+        if out is None:
+            flat, pairs, _ = _combo_table(
                 tuple(int(b) for b in self.band), m,
                 tuple(zip(self.row_s.tolist(), self.row_j.tolist(), strict=True)))
-        return self._tables[m]
-
-    def _batch(self, n: int, m: int) -> tuple[NDArray, ...]:
-        """Per batch size n (rows = slots, or (slot, context) pairs) and m: the gather table
-        [J, n, C] with the row offsets added, the flat row offsets of a [n, R, nd] array, the
-        device / value buffers [n, R m + J] (last J columns: idle entries) and all devices."""
-        out = self._batch_cache.get((n, m))
-        if out is None:
-            R = len(self.row_s)
-            width = R * m + self.J
-            tidx = self._table(m)[0].T[:, None, :] + width * np.arange(n)[None, :, None]
-            row_off = (np.arange(n * R) * self.nd).reshape(n, R, 1)
-            dev_buf = np.empty((n, width), dtype=np.int64)
-            dev_buf[:, width - self.J:] = -1 - np.arange(self.J)
-            val_buf = np.zeros((n, width))
-            all_dev = np.broadcast_to(np.arange(self.nd), (n, R, self.nd))
-            out = self._batch_cache[n, m] = (tidx, row_off, dev_buf, val_buf, all_dev)
+            pa = np.array([a for a, _ in pairs], dtype=np.int64)
+            pb = np.array([b for _, b in pairs], dtype=np.int64)
+            out = self._tables[m] = (np.ascontiguousarray(flat), pa, pb)
         return out
 
-    def _work(self, n: int) -> tuple[NDArray, ...]:
-        """Reused work arrays of ``best_response`` for n rows: three float [n, R, nd] and one
-        boolean."""
-        out = self._work_cache.get(n)
-        if out is None:
-            shape = (n, len(self.row_s), self.nd)
-            out = self._work_cache[n] = (np.empty(shape), np.empty(shape), np.empty(shape),
-                                         np.empty(shape, dtype=bool))
-        return out
+    def _m(self, m: int | None) -> int:
+        return self.m if m is None else max(1, min(m, self.nd))
 
-    def _enumerate(self, proxy: NDArray, parts: list[NDArray], m: int | None = None):
-        """Top-m candidates (default ``self.m``) per (row, (S, j)) by ``proxy`` (lower is
-        better, inf = infeasible); rows are slots (or (slot, context) pairs, ``best_response``'s
-        ``ts``); returns (device [J, n, C] with -1-j for idle, valid [n, C], per part the sum
-        over the combination's links [n, C] (idle links add 0))."""
-        n = proxy.shape[0]
-        m = self.m if m is None else max(1, min(m, self.nd))
-        tidx, row_off, dev_buf, val_buf, all_dev = self._batch(n, m)
-        if self.nd > m:
-            cand = _top_m(proxy, m)
-        else:
-            cand = all_dev
-        ci = cand + row_off  # flat indices into [n, R, nd]
-        nb = len(self.row_s) * m
-        dev_buf[:, :nb] = np.where(np.isfinite(proxy.take(ci)), cand, -10**9).reshape(n, nb)
-        dev, vals = self._gathered(n, m, tidx.shape)
-        dev_buf.take(tidx, out=dev, mode="wrap")  # indices are in range; "wrap": no copy
-        valid = dev.min(axis=0) > -10**9
-        for a, b in self._table(m)[1]:
-            valid &= dev[a] != dev[b]
-        out = []
-        for p in parts:
-            val_buf[:, :nb] = p.take(ci).reshape(n, nb)
-            val_buf.take(tidx, out=vals, mode="wrap")
-            out.append(vals.sum(axis=0))
-        return dev, valid, out
-
-    def _gathered(self, n: int, m: int, shape: tuple[int, ...]) -> tuple[NDArray, NDArray]:
-        """Reused [J, n, C] device / value arrays of ``_enumerate`` (overwritten by the next
-        call: callers use them before searching again)."""
-        out = self._gather_cache.get((n, m))
-        if out is None:
-            out = self._gather_cache[n, m] = (np.empty(shape, dtype=np.int64), np.empty(shape))
-        return out
-
-    def _groups(self, dev: NDArray, pick: NDArray) -> NDArray[np.int64]:
-        """[T, J] groups in the instance's encoding (0 idle, k + 1) of the picked combos."""
-        d = dev[:, np.arange(dev.shape[1]), pick].T
-        return np.where(d >= 0, self.devices[np.maximum(d, 0)] + 1, 0).astype(np.int64)
+    def _groups(self, dev: NDArray) -> NDArray[np.int64]:
+        """[n, J] groups in the instance's encoding (0 idle, k + 1) of local devices
+        [n, J] (-1 idle)."""
+        return self._code_of[dev + self.J]
 
     # ------------------------------------------------------------------ searches
-    def best_linear(self, weight: NDArray) -> tuple[NDArray[np.int64], NDArray]:
+    def best_linear(self, weight: NDArray,
+                    m: int | None = None) -> tuple[NDArray[np.int64], NDArray]:
         """Per slot the group maximising sum over its links of ``weight[t, r, d]`` (rows r =
-        (S, j) pairs ``row_s``/``row_j``; feasible links only; idle scores 0).
-        Returns ([T, J] groups, [T] best values)."""
-        w = np.where(self.feas_r, weight, -np.inf)
-        dev, valid, (val,) = self._enumerate(-w, [w])
-        tot = np.where(valid, val, -np.inf)
-        pick = tot.argmax(axis=1)
-        return self._groups(dev, pick), tot[np.arange(self.T), pick]
+        (S, j) pairs ``row_s``/``row_j``; feasible links only; idle scores 0), exactly with
+        the default m = J candidates per (S, j); a smaller ``m`` searches only the m best
+        devices of every (S, j). Returns ([T, J] groups, [T] best values)."""
+        m = self._m(m)
+        w = np.ascontiguousarray(np.broadcast_to(weight, self.rate_r.shape), dtype=np.float64)
+        dev, val = _kernels.best_linear_rows(w, self.feas_r, *self._table(m), m)
+        return self._groups(dev), val
 
     def best_response(self, b_other: NDArray,
                       ts: NDArray[np.int64] | None = None,
@@ -261,43 +220,17 @@ class SlotGroups:
         delivered by the other slots). Returns ([T, J] groups, [T] objective values). With
         ``ts`` [n] (slot indices, repeats allowed) row i is the best group of slot ts[i] given
         ``b_other[i]`` ([n, J] groups, [n] values). ``m``: candidates per (pattern,
-        transmitter), default ``self.m``."""
-        D, coef, thr = self.demand, self.coef, self.threshold
-        n = b_other.shape[0]
-        # preallocated [n, R, nd] work arrays (fresh ones of this size cost page faults)
-        dd, ns, proxy, mask = self._work(n)
-        b0 = np.minimum(b_other, D)  # [n, nd]
-        base_data = coef * (D - b0) ** 2
-        served0 = b0 >= thr
-        n0 = served0.sum(axis=1)  # [n]
-        # infeasible links have rate 0, so they change nothing (dd = 0, ns = 0)
-        if ts is None:
-            np.add(b0[:, None, :], self.rate_r, out=dd)  # new bits, then the data change
-        else:
-            np.take(self.rate_r, ts, axis=0, out=dd)
-            dd += b0[:, None, :]
-        np.minimum(dd, D, out=dd)
-        np.greater_equal(dd, thr, out=mask)
-        mask &= ~served0[:, None, :]
-        ns[...] = mask
-        np.subtract(D, dd, out=dd)
-        dd *= dd
-        dd *= coef
-        dd -= base_data[:, None, :]
-        st = self.obj.served_term
-        m1 = (st(n0 + 1) - st(n0))[:, None, None]
-        np.multiply(m1, ns, out=proxy)
-        proxy += dd
-        if ts is None:
-            proxy += self._inf_r
-        else:
-            proxy += self._inf_r[ts]
-        dev, valid, (gd, gn) = self._enumerate(proxy, [dd, ns], m)
-        n_new = n0[:, None] + gn
-        val = np.where(valid, gd + st(n_new), np.inf)
-        pick = val.argmin(axis=1)
-        best = val[np.arange(val.shape[0]), pick] + base_data.sum(axis=1) + self.offset
-        return self._groups(dev, pick), best
+        transmitter), default ``self.m``: per (S, j) the m devices with the best separable
+        proxy (data change + first marginal of the served term) are combined."""
+        m = self._m(m)
+        D, coef = self.demand, self.coef
+        short0 = D - np.minimum(b_other, D)  # [n, nd] shortfall before the slot
+        rows = self._all_slots if ts is None else np.asarray(ts, dtype=np.int64)
+        dev, val = _kernels.best_response_rows(
+            np.ascontiguousarray(short0), rows, self.rate_r, self.feas_r, coef,
+            self._serve_short, self._served_lut, *self._table(m), m)
+        base_data = coef * short0 * short0
+        return self._groups(dev), val + base_data.sum(axis=1) + self.offset
 
     # ------------------------------------------------------------------ schedules
     def slot_bits(self, schedule: NDArray[np.int64],
@@ -307,19 +240,21 @@ class SlotGroups:
         return self._bits(schedule[None], table)[0]
 
     def _bits(self, scheds: NDArray[np.int64], table: NDArray | None = None) -> NDArray:
-        """[P, T, nd] per-slot bits of a batch of schedules [P, T, J] (0 for invalid links)."""
-        table = self.rate if table is None else table
+        """[P, T, nd] per-slot bits of a batch of schedules [P, T, J] (a device at most once
+        per slot; 0 for infeasible links)."""
+        if table is None or table is self.rate:
+            ext = self._rate_ext
+        elif table is self.rho:
+            ext = self._rho_ext
+        else:
+            ext = np.zeros(self._rate_ext.shape)
+            np.copyto(ext[..., :self.nd], table, where=self.feas)
         P, T, J = scheds.shape
-        s = active_set_indices(scheds, self.band)
-        local = np.full(self.inst.n_devices + 1, -1, dtype=np.int64)
-        local[self.devices + 1] = np.arange(self.nd)
-        d = local[scheds]
-        on = d >= 0
-        r = np.where(on, table[np.arange(T)[None, :, None], s[..., None],
-                               np.arange(J), np.maximum(d, 0)], 0.0)
-        idx = (np.arange(P * T).reshape(P, T, 1) * self.nd + np.maximum(d, 0)).ravel()
-        out = np.bincount(idx, weights=r.ravel(), minlength=P * T * self.nd)
-        return out.reshape(P, T, self.nd)
+        d = self._local_ext[scheds]
+        r = ext[np.arange(T)[:, None], self.patterns(scheds)[..., None], np.arange(J), d]
+        out = np.zeros((P, T, self.nd + 2))
+        out[np.arange(P)[:, None, None], np.arange(T)[:, None], d] = r
+        return out[..., :self.nd]
 
     def _feasible(self, scheds: NDArray[np.int64]) -> NDArray[np.bool_]:
         """[P] validity of a batch of schedules [P, T, J] (unicast + feasible links)."""
@@ -358,6 +293,8 @@ class SlotGroups:
         cur = float(self.values(b))
         n_pair = 0
         for _ in range(max_moves):
+            if cur <= self.lower_bound + _IMPROVE_TOL:
+                break  # provably optimal: no move can improve
             groups, vals = self.best_response(b[None] - contrib, m=slot_cand)
             t = int(vals.argmin())
             if vals[t] < cur - _IMPROVE_TOL:
@@ -383,47 +320,31 @@ class SlotGroups:
     def _group_bits(self, ts: NDArray[np.int64],
                     groups: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray]:
         """Validity [P] (unicast + feasible links) and per-device bits [P, nd] of groups
-        [P, J] played in slots ``ts`` [P]."""
+        [P, J] played in slots ``ts`` [P] (the bits of an invalid group are meaningless)."""
         P, J = groups.shape
-        s = active_set_indices(groups, self.band)
-        d = self._local[groups]
-        on = groups > 0
-        dd = np.maximum(d, 0)
-        idx = (ts[:, None], s[:, None], np.arange(J), dd)
-        ok = np.where(on, (d >= 0) & self.feas[idx], True).all(axis=1)
-        for a, b in itertools.combinations(range(J), 2):
-            ok &= ~((groups[:, a] == groups[:, b]) & on[:, a])
-        r = np.where(on, self.rate[idx], 0.0)
-        flat = (np.arange(P)[:, None] * self.nd + dd).ravel()
-        bits = np.bincount(flat, weights=r.ravel(), minlength=P * self.nd).reshape(P, self.nd)
-        return ok, bits
+        d = self._local_ext[groups]
+        idx = (ts[:, None], self.patterns(groups)[:, None], np.arange(J), d)
+        ok = self._feas_ext[idx].all(axis=1)
+        a, b = groups[:, self._tx_pairs[0]], groups[:, self._tx_pairs[1]]
+        ok &= ~((a == b) & (a > 0)).any(axis=1)
+        bits = np.zeros((P, self.nd + 2))
+        bits[np.arange(P)[:, None], d] = self._rate_ext[idx]
+        return ok, bits[:, :self.nd]
 
     def _best_exchange(self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray,
                        cur: float) -> NDArray[np.int64] | None:
         """The best improving exchange of the contents of two (slot, transmitter) positions
-        in different slots (exchanges inside one slot are single-slot moves): only the two
-        changed slots are re-scored, U(b - contrib[t1] - contrib[t2] + new bits of both).
+        in different slots (exchanges inside one slot are single-slot moves): only the
+        devices of the two changed slots are re-scored (``_kernels.best_exchange``).
         Returns the new schedule, or None if no exchange improves."""
-        J = sched.shape[1]
-        flat = sched.reshape(-1)
-        p1, p2 = self._pair_pos
-        keep = flat[p1] != flat[p2]
-        p1, p2 = p1[keep], p2[keep]
-        if p1.size == 0:
-            return None
-        t1, j1, t2, j2 = p1 // J, p1 % J, p2 // J, p2 % J
-        rows = np.arange(p1.size)
-        g1, g2 = sched[t1], sched[t2]
-        g1[rows, j1], g2[rows, j2] = flat[p2], flat[p1]
-        ok1, bits1 = self._group_bits(t1, g1)
-        ok2, bits2 = self._group_bits(t2, g2)
-        new_b = b - contrib[t1] - contrib[t2] + bits1 + bits2
-        vals = np.where(ok1 & ok2, self.values(new_b), np.inf)
-        i = int(vals.argmin())
-        if not vals[i] < cur - _IMPROVE_TOL:
+        val, t1, j1, t2, j2 = _kernels.best_exchange(
+            self._local[sched], contrib, b, self._rate_ext, self._feas_ext,
+            self._pattern_bits, self.demand, self.threshold, self.coef, self._served_lut,
+            self.offset)
+        if not val < cur - _IMPROVE_TOL:
             return None
         out = sched.copy()
-        out[t1[i]], out[t2[i]] = g1[i], g2[i]
+        out[t1, j1], out[t2, j2] = sched[t2, j2], sched[t1, j1]
         return out
 
     def _best_relabel(self, sched: NDArray[np.int64], b: NDArray,
@@ -432,55 +353,19 @@ class SlotGroups:
         (a takes every position of c and c every position of a) or merge (c takes every
         position of a, if no slot holds both; a is left without links). The active C-band
         transmitters of every slot stay the same, so each slot keeps its pattern S and a move
-        only changes the links' devices: with R[p, d] / F[p, d] the rate / feasibility of
-        device d at occupied position p, X = O^T R (O: occupancy one-hot [P, nd]) gives the
-        bits every device would receive from every other device's positions, and all
-        nd (nd - 1) * 3 / 2 moves are scored at once from the two changed devices' terms.
-        Returns the new schedule, or None if no relabelling improves."""
-        T, nd = sched.shape[0], self.nd
-        d = self._local[sched]
-        tt, jj = np.nonzero(d >= 0)
-        if tt.size == 0:
+        only changes the links' devices and the terms of a and c; all nd (nd - 1) * 3 / 2
+        moves are scored (``_kernels.best_relabel``). Returns the new schedule, or None if no
+        relabelling improves."""
+        bc = np.minimum(b, self.demand)
+        data0 = float((self.coef * (self.demand - bc) ** 2).sum())
+        val, kind, a, c = _kernels.best_relabel(
+            self._local[sched], b, self._rate_ext, self._feas_ext, self._pattern_bits,
+            self.demand, self.threshold, self.coef, self._served_lut, self.offset, data0)
+        if not val < cur - _IMPROVE_TOL:
             return None
-        dd = d[tt, jj]
-        s = active_set_indices(sched, self.band)[tt]
-        occ = np.zeros((tt.size, nd))
-        occ[np.arange(tt.size), dd] = 1.0
-        x = occ.T @ self.rate[tt, s, jj]  # [a, c]: bits c gets on a's positions
-        bad = occ.T @ (~self.feas[tt, s, jj]).astype(np.float64)  # [a, c]
-        slot_occ = np.zeros((T, nd))
-        slot_occ[tt, dd] = 1.0
-        co = slot_occ.T @ slot_occ  # [a, c]: slots holding both
-        D, thr, coef = self.demand, self.threshold, self.coef
-        bc = np.minimum(b, D)
-        parts = coef * (D - bc) ** 2
-        srv = bc >= thr
-        data0, n0 = float(parts.sum()), int(srv.sum())
-
-        def score(na: NDArray, nc: NDArray) -> NDArray:  # [a, c] new bits of a and of c
-            na, nc = np.minimum(na, D[:, None]), np.minimum(nc, D[None, :])
-            data = (data0 - parts[:, None] - parts[None, :] + coef[:, None] * (D[:, None] - na)
-                    ** 2 + coef[None, :] * (D[None, :] - nc) ** 2)
-            n = (n0 - srv[:, None].astype(np.int64) - srv[None, :] + (na >= thr[:, None])
-                 + (nc >= thr[None, :]))
-            return self.obj.served_term(n) + data + self.offset
-
-        has = occ.any(axis=0)
-        eye = np.eye(nd, dtype=bool)
-        ok_swap = (bad == 0) & (bad.T == 0) & (has[:, None] | has[None, :]) & ~eye
-        ok_swap &= np.triu(np.ones((nd, nd), dtype=bool))
-        v_swap = np.where(ok_swap, score(x.T, x), np.inf)  # a gets x[c, a], c gets x[a, c]
-        ok_merge = (bad == 0) & (co == 0) & has[:, None] & has[None, :] & ~eye
-        v_merge = np.where(ok_merge, score(np.zeros((nd, nd)), b[None, :] + x), np.inf)
-        i_s, i_m = int(v_swap.argmin()), int(v_merge.argmin())
-        best = min(v_swap.flat[i_s], v_merge.flat[i_m])
-        if not best < cur - _IMPROVE_TOL:
-            return None
-        swap = v_swap.flat[i_s] <= v_merge.flat[i_m]
-        a, c = divmod(i_s if swap else i_m, nd)
         ka, kc = self.devices[a] + 1, self.devices[c] + 1
         out = sched.copy()
-        if swap:
+        if kind == 0:
             out[sched == ka], out[sched == kc] = kc, ka
         else:
             out[sched == ka] = kc
