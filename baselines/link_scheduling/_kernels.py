@@ -43,6 +43,26 @@ def _top_m(score: np.ndarray, m: int, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def _candidates(score: np.ndarray, m: int, top: np.ndarray) -> None:
+    """The m candidates of one (row, pattern, transmitter): ``_top_m``, or every device when
+    there are only m."""
+    if score.shape[0] > m:
+        _top_m(score, m, top)
+    else:
+        for c in range(m):
+            top[c] = c
+
+
+@njit(cache=True)
+def _chosen_devices(cand_dev: np.ndarray, combos: np.ndarray, arg: int,
+                    out: np.ndarray) -> None:
+    """The local device of every transmitter in combination ``arg`` (-1 idle)."""
+    for j in range(combos.shape[1]):
+        d = cand_dev[combos[arg, j]]
+        out[j] = d if d >= 0 else -1
+
+
+@njit(cache=True)
 def _clash(cand_dev: np.ndarray, combos: np.ndarray, c: int, pa: np.ndarray,
            pb: np.ndarray) -> bool:
     """Whether combination c gives one device to two transmitters."""
@@ -107,11 +127,7 @@ def best_response_rows(short0: np.ndarray, ts: np.ndarray, rate_r: np.ndarray,
                 v = s * s * coef[d] - base[d]
                 dd[d] = v
                 proxy[d] = step * ns[d] + v
-            if nd > m:
-                _top_m(proxy, m, top)
-            else:
-                for c in range(m):
-                    top[c] = c
+            _candidates(proxy, m, top)
             for c in range(m):
                 k = r * m + c
                 d = top[c]
@@ -129,9 +145,7 @@ def best_response_rows(short0: np.ndarray, ts: np.ndarray, rate_r: np.ndarray,
             if (arg < 0 or val < best) and not _clash(cand_dev, combos, c, pa, pb):
                 best, arg = val, c
         out_val[i] = best
-        for j in range(J):
-            d = cand_dev[combos[arg, j]]
-            out_dev[i, j] = d if d >= 0 else -1
+        _chosen_devices(cand_dev, combos, arg, out_dev[i])
     return out_dev, out_val
 
 
@@ -153,11 +167,7 @@ def best_linear_slot(weight: np.ndarray, feas: np.ndarray, combos: np.ndarray,
     for r in range(R):
         for d in range(nd):
             neg[d] = -weight[r, d] if feas[r, d] else _INF
-        if nd > m:
-            _top_m(neg, m, top)
-        else:
-            for c in range(m):
-                top[c] = c
+        _candidates(neg, m, top)
         for c in range(m):
             k = r * m + c
             cand_dev[k] = top[c]
@@ -190,9 +200,7 @@ def best_linear_rows(weight: np.ndarray, feas_r: np.ndarray, combos: np.ndarray,
         best, arg = best_linear_slot(weight[t], feas_r[t], combos, pa, pb, m, cand_dev,
                                      cand_w, neg, top)
         out_val[t] = best
-        for j in range(J):
-            d = cand_dev[combos[arg, j]]
-            out_dev[t, j] = d if d >= 0 else -1
+        _chosen_devices(cand_dev, combos, arg, out_dev[t])
     return out_dev, out_val
 
 
