@@ -90,6 +90,9 @@ class ADMMHeu:
                  relabel: bool = True, pair_moves: int = 200, lmo_cand: int | None = 2) -> None:
         if rounding not in ("group", "pattern"):
             raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
+        if lmo_cand is not None and (isinstance(lmo_cand, bool) or not isinstance(lmo_cand, int)
+                                     or lmo_cand < 1):
+            raise ValueError(f"lmo_cand must be None or an integer >= 1, got {lmo_cand!r}")
         self.rounding = rounding
         self.rho_scale = rho_scale
         self.max_iters = max_iters

@@ -97,3 +97,9 @@ def test_admm_loop_stops_on_the_residual_rule_and_runs_the_exact_update():
     check_schedule(inst, sched)
     assert 0.0 <= exact.last_info["served_relaxed"] <= inst.n_devices
     assert np.isfinite(exact.last_info["primal_residual"])
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_admm_rejects_a_bad_oracle_candidate_count(bad):
+    with pytest.raises(ValueError, match="lmo_cand"):
+        ADMMHeu(lmo_cand=bad)
