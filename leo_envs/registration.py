@@ -27,7 +27,7 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
     "leo_envs/SplitInference-v0": {
         "entry_point": "leo_envs.envs.split_inference.env:SplitInferenceEnv",
         "max_episode_steps": None,
-        "test_kwargs": {"preset": "004", "episode_steps": 6, "scenario": "resample"},
+        "test_kwargs": {"episode_steps": 6, "scenario": "resample", "decision_info": "predicted"},
     },
 }
 _NOT_GYM_ARGUMENTS = ("test_kwargs",)

@@ -10,8 +10,9 @@
    |p_hat - p| <= 0.05 P_max (0.1 W); also RMSE and MAE.
 4. Prune 70 % per weight tensor by magnitude (``torch.nn.utils.prune.l1_unstructured`` on
    ``weight_ih_l0``, ``weight_hh_l0`` of every LSTM and the head weight; biases kept; then
-   ``prune.remove``). Alg. 1 deploys the pruned model only if A'(pruned) > A = 0.9; if not,
-   ``--finetune-epochs`` of masked fine-tuning are run first ([C]; reported).
+   ``prune.remove``). Alg. 1 deploys a model only if its accuracy exceeds A = 0.9: the dense
+   model trains until its validation A' > A (up to ``--max-epochs``); the pruned one gets
+   ``--finetune-epochs`` of masked fine-tuning if its validation A' <= A ([C]; reported).
 5. Write ``zheng_lstm_dense.json`` / ``zheng_lstm_pruned70.json`` profiles (measured
    accuracies in ``metrics``) and ``tst_afternoons.npz`` (test days, 13:55-17:00: actual
    p_b, SoC, P_pv, and the dense and pruned predictions of every slot) to
@@ -55,6 +56,12 @@ class Args:
     n_test: int = 2000
     """random daytime test windows for A', RMSE, MAE"""
     epochs: int = 10
+    """training epochs before the first accuracy check"""
+    max_epochs: int = 16
+    """Alg. 1 trains until A' > A: extra epochs (one at a time, checked on a validation set of
+    train-day windows) up to this total [C]"""
+    n_val: int = 1000
+    """random validation windows from the train days (disjoint from the training windows)"""
     lr: float = 1e-3
     batch_size: int = 64
     prune_amount: float = 0.7
@@ -168,7 +175,8 @@ def main(argv: list[str] | None = None) -> dict:
     test_day = doy % 5 == 0
     train_idx = np.flatnonzero(daytime & valid & ~test_day)
     test_idx = np.flatnonzero(daytime & valid & test_day)
-    train_idx = rng.choice(train_idx, size=min(args.n_train, train_idx.size), replace=False)
+    pool = rng.permutation(train_idx)
+    train_idx, val_idx = pool[: args.n_train], pool[args.n_train : args.n_train + args.n_val]
     test_idx = rng.choice(test_idx, size=min(args.n_test, test_idx.size), replace=False)
 
     lo = x[train_idx].min(axis=0)
@@ -178,20 +186,32 @@ def main(argv: list[str] | None = None) -> dict:
     y_tr = (p_all[train_idx] - p_lo) / p_span
 
     model = ZhengLSTM(n_features=x.shape[1])
-    losses = fit(model, xw_tr, y_tr, args, args.epochs, gen)
-    xw_te = windows(x, test_idx, args.window)
     scale = (lo, span, p_lo, p_span)
-    dense_m = metrics(predict(model, xw_te, *scale), p_all[test_idx], args.tolerance_w)
+    xw_val = windows(x, val_idx, args.window)
+
+    def val_accuracy(m: nn.Module) -> float:
+        return metrics(predict(m, xw_val, *scale), p_all[val_idx], args.tolerance_w)["accuracy"]
+
+    losses = fit(model, xw_tr, y_tr, args, args.epochs, gen)
+    epochs = args.epochs
+    while val_accuracy(model) <= args.min_accuracy and epochs < args.max_epochs:
+        losses += fit(model, xw_tr, y_tr, args, 1, gen)  # Alg. 1: train until A' > A
+        epochs += 1
+    xw_te = windows(x, test_idx, args.window)
+    dense_m = {**metrics(predict(model, xw_te, *scale), p_all[test_idx], args.tolerance_w),
+               "epochs": epochs, "val_accuracy": val_accuracy(model)}  # fmt: skip
     pruned = prune_lstm(model, args.prune_amount)
+    pruned_val = val_accuracy(pruned)
     pruned_m = metrics(predict(pruned, xw_te, *scale), p_all[test_idx], args.tolerance_w)
     finetuned = False
-    if pruned_m["accuracy"] <= args.min_accuracy and args.finetune_epochs:
+    if pruned_val <= args.min_accuracy and args.finetune_epochs:
         pruned = prune_lstm(model, args.prune_amount, keep_masks=True)
         fit(pruned, xw_tr, y_tr, args, args.finetune_epochs, gen)
         remove_masks(pruned)
         pruned_m = {**metrics(predict(pruned, xw_te, *scale), p_all[test_idx], args.tolerance_w),
                     "accuracy_before_finetune": pruned_m["accuracy"]}  # fmt: skip
         finetuned = True
+    pruned_m["val_accuracy"] = val_accuracy(pruned)
     persistence = metrics(p_all[test_idx - 1], p_all[test_idx], args.tolerance_w)
 
     # the afternoons of the test days: slot 13:55 (index 0) .. 17:00 (index 36)

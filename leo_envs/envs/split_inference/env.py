@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.config import arguments_table
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
@@ -121,8 +122,8 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
 
     ## Arguments
 
-    See ``SplitInferenceConfig`` (every field documented; ``gym.make(id, preset="004",
-    bandwidth_hz=15e6)`` or ``gym.make(id, config=cfg)``).
+    ``gym.make(id, preset="004", bandwidth_hz=15e6)`` or ``gym.make(id, config=cfg)``; the
+    table of every ``SplitInferenceConfig`` field is appended below (from the field docs).
 
     ## Offline planning
 
@@ -371,3 +372,8 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
             return None
         frame = self._frame()
         return render_ansi(frame) if self.render_mode == "ansi" else render_rgb(frame)
+
+
+SplitInferenceEnv.__doc__ = (
+    (SplitInferenceEnv.__doc__ or "") + "\n" + arguments_table(SplitInferenceConfig)
+)
