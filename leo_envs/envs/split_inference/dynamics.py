@@ -136,9 +136,23 @@ def _rate(config, power_w, gain):
     return shannon_rate_bps(config.bandwidth_hz, snr), snr
 
 
+@lru_cache(maxsize=16)
+def cached_split_bits(config: SplitInferenceConfig):
+    """000 M_loc / M_rem of every split of the config's profile (cached)."""
+    return tst_split_bits(cached_profile(config.profile))
+
+
+@lru_cache(maxsize=16)
+def cached_ka_gain(config: SplitInferenceConfig) -> float:
+    return float(sc.ka_link_gain_linear(config.distance_m, config.carrier_hz,
+                                        config.tx_gain_dbi, config.rx_gain_dbi,
+                                        config.misc_loss_db))  # fmt: skip
+
+
+@lru_cache(maxsize=16)
 def local_cost_000(config: SplitInferenceConfig) -> float:
     """c_ref of 000: the all-local cost alpha t_0 + beta e_0 (independent of the power)."""
-    bits = tst_split_bits(cached_profile(config.profile))
+    bits = cached_split_bits(config)
     terms = _split_terms_000(config, bits, np.array([1.0]), np.array([1.0]))
     return float(config.alpha * terms.t_s[0, 0] + config.beta * terms.e_j[0, 0])
 
@@ -172,8 +186,7 @@ def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.ra
         pred = p[:T]
     else:
         pred = np.full(T, config.tx_power_w)
-    g0 = float(sc.ka_link_gain_linear(config.distance_m, config.carrier_hz, config.tx_gain_dbi,
-                                      config.rx_gain_dbi, config.misc_loss_db))  # fmt: skip
+    g0 = cached_ka_gain(config)
     fading = (
         sc.rician_power_gain(rng, T + 1, config.ka_k_factor_db)
         if config.ka_fading
@@ -198,8 +211,7 @@ def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.ra
 
 def build_table_000(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> EpisodeTable:
     """000 eqs. (7)-(8) for every step and split; mask M_rem(i)/R_dec <= tolerance."""
-    prof = cached_profile(config.profile)
-    bits = tst_split_bits(prof)
+    bits = cached_split_bits(config)
     rate, _ = _rate(config, ex["p_actual"], ex["gain"])
     if config.decision_info == "realtime":
         p_dec, g_dec, p_shown = ex["p_actual"], ex["gain"], ex["p_actual"]

@@ -237,6 +237,8 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
              np.minimum(table.tolerance_s, 1e9)]
         )  # fmt: skip
         self._payload = table.payload_bits.tolist()
+        masks = table.mask.copy()  # read-only rows of a private copy: callers cannot write back
+        self._mask_rows = [read_only(row) for row in masks]
         self._n_steps = table.cost.shape[0]
         self._task_info = self._schedule.info_fields()
         self._t = 0
@@ -331,11 +333,10 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
         return a
 
     def action_masks(self) -> NDArray[np.bool_]:
-        """Actions allowed at the current step (fresh array), for MaskablePPO."""
+        """Actions allowed at the current step (read-only bool array), for MaskablePPO."""
         if self._table is None:
             raise RuntimeError("call reset() before action_masks()")
-        t = min(self._t, self._table.mask.shape[0] - 1)
-        return read_only(self._table.mask[t].copy())  # a fresh array each call
+        return self._mask_rows[min(self._t, self._n_steps - 1)]
 
     # ------------------------------------------------------------------ planning / render
     def instance(self) -> SplitInferenceInstance:
