@@ -70,3 +70,31 @@ def test_weight_and_output_bits_are_fp32():
     p = krouka_cnn_dense_profile()
     np.testing.assert_array_equal(p.weight_bits(), 32 * p.counts("params_nnz"))
     np.testing.assert_array_equal(p.output_bits(), 32 * p.counts("out_elems"))
+
+
+def test_shipped_profiles_match_the_analytic_shapes_and_requested_sparsity():
+    from leo_envs.models.split_profiles import (
+        SHIPPED_PROFILES,
+        load_profile,
+        zheng_lstm_dense_profile,
+    )
+
+    profiles = {name: load_profile(name) for name in SHIPPED_PROFILES}
+    for p in profiles.values():
+        assert 0.0 <= p.metrics["accuracy"] <= 1.0 and "torch_version" in p.provenance
+    cnn_dense = krouka_cnn_dense_profile()
+    for name in ("krouka_cnn_original", "krouka_cnn_compressed"):
+        p = profiles[name]
+        assert p.counts("params_total").tolist() == cnn_dense.counts("params_total").tolist()
+        assert p.counts("mults_dense").tolist() == cnn_dense.counts("mults").tolist()
+    comp, orig = profiles["krouka_cnn_compressed"], profiles["krouka_cnn_original"]
+    assert orig.nnz_params / comp.nnz_params == pytest.approx(6.0, rel=1e-3)
+    assert comp.metrics["compression_ratio"] == pytest.approx(6.0, rel=1e-3)
+    assert np.all(comp.counts("out_elems") <= orig.counts("out_elems"))
+    lstm = zheng_lstm_dense_profile()
+    assert profiles["zheng_lstm_dense"].counts("mults").tolist() == lstm.counts("mults").tolist()
+    # 70 % per weight tensor (torch removes round(0.7 n)), biases kept: spec section 9
+    pruned = profiles["zheng_lstm_pruned70"]
+    assert pruned.counts("params_nnz").tolist() == [82_534, 159_334, 159_334, 78]
+    with pytest.raises(ValueError, match="no shipped profile"):
+        load_profile("resnet50")
