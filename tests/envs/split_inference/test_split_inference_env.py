@@ -123,9 +123,10 @@ def test_000_reset_options_and_tasks():
 
 
 def test_predicted_mode_can_violate_where_realtime_cannot():
-    env = SplitInferenceEnv(preset="000", decision_info="predicted")
+    # announcing P_max (the "fixed" forecast) over-promises the rate on every dim afternoon
+    env = SplitInferenceEnv(preset="000", decision_info="predicted", predictor="fixed")
     n_viol_masked = 0
-    for seed in range(6):
+    for seed in range(3):
         env.reset(seed=seed)
         inst = env.instance()
         n_viol_masked += int((inst.mask & ~inst.feasible).sum())
