@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.models import channels, fsmc, orbits
+from leo_envs.models import channels, frames, fsmc, shells, tle
 
 EARTH_RADIUS_M = 6_371_000.0
 ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -71,8 +71,8 @@ def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]
 
 
 @lru_cache(maxsize=16)
-def _constellation(altitude_km: float, inclination_deg: float) -> orbits.Constellation:
-    return orbits.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
+def _constellation(altitude_km: float, inclination_deg: float) -> tle.Constellation:
+    return shells.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
 
 
 @lru_cache(maxsize=16)
@@ -97,18 +97,18 @@ def pass_table(
 
 
 def _times(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    jd0, fr0 = orbits.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
+    jd0, fr0 = frames.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
     return np.full(seconds.shape, jd0[0]), fr0[0] + seconds / 86_400.0
 
 
-def _sat_ecef_km(shell: orbits.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+def _sat_ecef_km(shell: tle.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
     jd, fr = _times(seconds)
-    r_teme, _, _ = orbits.propagate_teme_km(shell, (jd, fr))
-    return orbits.teme_to_ecef_km(r_teme, jd, fr)
+    r_teme, _, _ = frames.propagate_teme_km(shell, (jd, fr))
+    return frames.teme_to_ecef_km(r_teme, jd, fr)
 
 
 def _elevations(shell, seconds, lat_deg, lon_deg) -> NDArray[np.float64]:
-    elevation, _, _ = orbits.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
+    elevation, _, _ = frames.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
     return elevation
 
 
@@ -124,15 +124,15 @@ def leo_geometry(
     shell = _constellation(config.leo_altitude_km, config.leo_inclination_deg)
     seconds = pass_time_s + config.slot_s * np.arange(config.n_slots)
     sat = _sat_ecef_km(shell, seconds)  # [n_sat, T, 3]
-    elevation, _, _ = orbits.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
+    elevation, _, _ = frames.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
     serving = int(np.argmax(elevation[:, 0]))
     sat = sat[serving]  # [T, 3]
     lat = config.site_lat_deg + np.degrees(positions_m[:, 1] / EARTH_RADIUS_M)
     lon = config.site_lon_deg + np.degrees(
         positions_m[:, 0] / (EARTH_RADIUS_M * np.cos(np.radians(config.site_lat_deg)))
     )
-    devices = orbits.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
-    centre = orbits.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
+    devices = frames.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
+    centre = frames.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
     to_device = devices[None, :, :] - sat[:, None, :]
     to_centre = (centre - sat)[:, None, :]
     slant_km = np.linalg.norm(to_device, axis=-1)
