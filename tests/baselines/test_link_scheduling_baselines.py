@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 import leo_envs  # noqa: F401  (registers the env)
 from baselines.link_scheduling import OPT, ADMMHeu, Greedy, MILPOpt, RandomValid
 from baselines.link_scheduling.admm import yz_update
-from baselines.link_scheduling.common import Objective, brute_force, replay_delivered
+from baselines.link_scheduling.common import brute_force
 from baselines.link_scheduling.greedy import greedy_schedule
+from leo_envs.envs.link_scheduling.groups import Objective, replay
 from leo_envs.envs.link_scheduling.instance import check_schedule
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
@@ -113,7 +114,7 @@ def test_greedy_never_increases_the_objective():
     _, inst = make_env(20, 3)
     obj = Objective(inst)
     sched = greedy_schedule(inst)
-    values = [obj(replay_delivered(inst, np.where(np.arange(inst.n_slots)[:, None] < t,
+    values = [obj(replay(inst, np.where(np.arange(inst.n_slots)[:, None] < t,
                                                      sched, 0)))
               for t in range(inst.n_slots + 1)]
     assert all(b <= a + 1e-15 for a, b in itertools.pairwise(values))
@@ -123,7 +124,7 @@ def test_greedy_never_increases_the_objective():
 def test_objective_helper_matches_env_scoring():
     _, inst = make_env(20, 5)
     sched = greedy_schedule(inst)
-    assert Objective(inst)(replay_delivered(inst, sched)) == pytest.approx(
+    assert Objective(inst)(replay(inst, sched)) == pytest.approx(
         inst.score(sched)["objective"], abs=1e-15)
 
 
@@ -260,8 +261,8 @@ def test_property_opt_below_heuristics(seed, k, n_slots):
 def test_slot_group_searches_match_enumeration(k, seed):
     """Vectorised best group per slot (linear score and exact best response) against an
     enumeration of every valid group; with <= J devices no candidate is pruned."""
-    from baselines.link_scheduling.common import valid_groups
     from baselines.link_scheduling.slot_groups import SlotGroups
+    from leo_envs.envs.link_scheduling.groups import valid_groups
 
     _, inst = make_env(k, seed, n_slots=3)
     sg = SlotGroups(inst)

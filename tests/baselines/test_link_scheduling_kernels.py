@@ -12,8 +12,8 @@ import pytest
 import leo_envs  # noqa: F401  (registers the env)
 from baselines.link_scheduling import ADMMHeu
 from baselines.link_scheduling._kernels import _top_m
-from baselines.link_scheduling.common import valid_groups
 from baselines.link_scheduling.slot_groups import SlotGroups
+from leo_envs.envs.link_scheduling.groups import valid_groups
 from leo_envs.envs.link_scheduling.instance import check_schedule
 
 
