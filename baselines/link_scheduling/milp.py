@@ -39,8 +39,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from baselines.common import ExactPlanner, OptResult, gap_closed, relative_gap
 from baselines.link_scheduling.formulation import build_formulation
-from baselines.link_scheduling.result import ExactPlanner, OptResult, gap_closed, relative_gap
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 _SCALE = 1e4
