@@ -15,9 +15,9 @@ from leo_envs.envs.link_scheduling.groups import (
     Objective,
     apply_group,
     group_violations,
+    instance_objective_terms,
     is_valid_group,
     objective_from_totals,
-    objective_terms,
     repair_group,
     replay,
     valid_groups,
@@ -52,15 +52,7 @@ def test_single_env_plays_the_reference_repair_and_apply(k):
             delivered = new
         assert terminated
         assert info["objective"] == pytest.approx(
-            objective_terms(
-                delivered,
-                inst.present,
-                inst.demand_bits,
-                inst.threshold_bits,
-                inst.weight,
-                inst.served_term_weight,
-                inst.data_term_weight,
-            )["objective"],
+            instance_objective_terms(inst, delivered)["objective"],
             rel=1e-12,
             abs=1e-15,
         )
@@ -107,15 +99,7 @@ def test_objective_forms_agree():
     separable = Objective(inst)
     for _ in range(20):
         delivered = inst.demand_bits * rng.random(inst.n_devices) * rng.integers(0, 2, 24)
-        terms = objective_terms(
-            delivered,
-            inst.present,
-            inst.demand_bits,
-            inst.threshold_bits,
-            inst.weight,
-            inst.served_term_weight,
-            inst.data_term_weight,
-        )
+        terms = instance_objective_terms(inst, delivered)
         assert separable(delivered) == pytest.approx(terms["objective"], rel=1e-12)
         assert 0.0 <= terms["served_gap_term"] <= 1.0 and 0.0 <= terms["data_gap_term"] <= 1.0
     # Python floats (single env) and numpy arrays (vector env) give the same bits
@@ -133,14 +117,5 @@ def test_replay_scores_like_the_instance():
     delivered = replay(inst, schedule)
     np.testing.assert_array_equal(delivered, inst.schedule_delivered_bits(schedule))
     assert (
-        inst.score(schedule)["objective"]
-        == objective_terms(
-            delivered,
-            inst.present,
-            inst.demand_bits,
-            inst.threshold_bits,
-            inst.weight,
-            inst.served_term_weight,
-            inst.data_term_weight,
-        )["objective"]
+        inst.score(schedule)["objective"] == instance_objective_terms(inst, delivered)["objective"]
     )

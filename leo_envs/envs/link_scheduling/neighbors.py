@@ -62,9 +62,20 @@ def check_k(k: Any) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _band_tables(band: tuple[int, ...]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """([S, J] transmitters radiating in pattern S, [J] transmitters that may idle (Ka))."""
-    return subset_activity(np.array(band)), np.array(band) == 0
+def _band_tables(band: tuple[int, ...]) -> tuple[NDArray[np.bool_], NDArray[np.bool_], list]:
+    """([S, J] transmitters radiating in pattern S, [J] transmitters that may idle (Ka), and
+    per pattern its rows and the idle block [r, n_idle] of its cost matrix: one idle
+    column per Ka row, 0 on that row and inf elsewhere)."""
+    activity = subset_activity(np.array(band))
+    may_idle = np.array(band) == 0
+    layouts = []
+    for active in activity:
+        rows = np.flatnonzero(active)
+        idle_rows = np.flatnonzero(may_idle[rows])
+        idle_block = np.full((rows.size, idle_rows.size), np.inf)
+        idle_block[idle_rows, np.arange(idle_rows.size)] = 0.0
+        layouts.append((rows, idle_block, [IDLE] * idle_rows.size))
+    return activity, may_idle, layouts
 
 
 class _Pattern:
@@ -96,7 +107,7 @@ def nearest_groups(
     best first (non-increasing). ``feasible`` [S, J, K]: link j -> k allowed under pattern
     S (``groups.active_set_indices`` order; eligibility and SINR); ``band`` [J]: 0 Ka, 1 C."""
     n_tx = proto.shape[0]
-    activity, may_idle = _band_tables(tuple(band))
+    activity, may_idle, layouts = _band_tables(tuple(band))
     cost = np.where(feasible, 1.0 - 2.0 * proto, np.inf)  # [S, J, K]
     # a pattern waits under the sum of its rows' cheapest options until it is popped
     cheapest = cost.min(axis=2, initial=np.inf)
@@ -117,7 +128,7 @@ def nearest_groups(
         value, _, s, assignment, n_forced, excluded, solved = heapq.heappop(heap)
         if not solved:  # solve the waiting (sub)problem and queue it under its cost
             if assignment is None:
-                pattern = patterns[s] = _pattern_problem(cost[s], activity[s], may_idle, k)
+                pattern = patterns[s] = _pattern_problem(cost[s], *layouts[s], k)
                 solution = _assign(pattern.cost)
             else:
                 solution = _solve_child(patterns[s].cost, assignment, n_forced, excluded)
@@ -147,26 +158,27 @@ def nearest_groups(
 
 
 def _pattern_problem(
-    cost: NDArray[np.float64], active: NDArray[np.bool_], may_idle: NDArray[np.bool_], k: int
+    cost: NDArray[np.float64],
+    rows: NDArray[np.int64],
+    idle_block: NDArray[np.float64],
+    idle_codes: list[int],
+    k: int,
 ) -> _Pattern:
     """The assignment problem of one pattern from its link costs ``cost`` [J, K] (inf:
-    infeasible). Rows: the transmitters of the pattern (``active``); each keeps its
-    k + r - 1 cheapest feasible devices (see the module docstring); Ka rows get an idle
-    column each."""
-    rows = np.flatnonzero(active)
+    infeasible) and its layout (``_band_tables``): the pattern's transmitters ``rows``, each
+    with its k + r - 1 cheapest devices (see the module docstring; a kept column may be inf
+    for some rows), then the idle columns."""
     sub = cost[rows]
     keep = k + rows.size - 1
     if keep < sub.shape[1]:
-        sub_top = np.argpartition(sub, keep - 1, axis=1)[:, :keep]
-        top = sub_top[np.isfinite(np.take_along_axis(sub, sub_top, axis=1))]
+        kept = np.zeros(sub.shape[1], dtype=bool)
+        kept[np.argpartition(sub, keep - 1, axis=1)[:, :keep]] = True
+        columns = np.flatnonzero(kept)
+        sub = sub[:, columns]
     else:
-        top = np.flatnonzero(np.isfinite(sub).any(axis=0))
-    columns = np.unique(top)
-    idle_rows = np.flatnonzero(may_idle[rows])
-    matrix = np.full((rows.size, columns.size + idle_rows.size), np.inf)
-    matrix[:, : columns.size] = sub[:, columns]
-    matrix[idle_rows, columns.size + np.arange(idle_rows.size)] = 0.0
-    return _Pattern(rows, matrix, (columns + 1).tolist() + [IDLE] * idle_rows.size)
+        columns = np.arange(sub.shape[1])
+    matrix = np.concatenate([sub, idle_block], axis=1)
+    return _Pattern(rows, matrix, (columns + 1).tolist() + idle_codes)
 
 
 def _assign(cost: NDArray[np.float64]) -> list[int] | None:
