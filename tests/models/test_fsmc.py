@@ -83,4 +83,10 @@ def test_fsmc_rejects_bad_parameters():
     with pytest.raises(ValueError, match="n_levels"):
         fsmc.build_fsmc(0, 0.5, None)
     with pytest.raises(ValueError, match="correlation"):
-        fsmc.build_fsmc(4, 1.0, None)
+        fsmc.build_fsmc(4, 1.5, None)
+
+
+def test_static_fading_chain_is_absorbing_with_equiprobable_levels():
+    chain = fsmc.build_fsmc(8, fsmc.doppler_correlation(0.0, 0.1), None)  # no Doppler
+    np.testing.assert_allclose(chain.transition, np.eye(8))
+    np.testing.assert_allclose(chain.stationary, 1 / 8, atol=0.02)
