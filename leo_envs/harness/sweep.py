@@ -571,7 +571,7 @@ def _run_ray(
         connect_ray(ray_address, max(1, max_workers or os.cpu_count() or 1), ray_timeout_s)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=0)(_ray_cell)
+        task = ray.remote(num_cpus=1, max_retries=1)(_ray_cell)
         sys_path = list(sys.path)
         refs = [task.remote(cell, sys_path) for cell in cells]
         index = {ref: i for i, ref in enumerate(refs)}
