@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
 from leo_envs.envs.link_scheduling import scenarios
@@ -121,7 +122,10 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     dB / 10, clipped to [-5, 8]; `delivered/demand` in [0, 1]; `demand_mbit/100` in [0, 10];
     `threshold/demand` (served threshold D_th / D); `weight/max_weight` priority; `is_iot`;
     `present`. Then `slots_left/T` and `present/max_devices`. Absent device slots read -5
-    (no signal) in the SNR columns and 0 elsewhere.
+    (no signal) in the SNR columns and 0 elsewhere. The layout is feature-major (a
+    [10, K] grid, convolution-friendly, then the two globals):
+
+    {observation_table}
 
     ## Rewards
 
@@ -166,6 +170,25 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     n_devices=80, scenario="user_churn")`, or `config=LinkSchedulingConfig(...)`. Defaults
     the paper leaves open (antenna gains, K-factor, chi, path-loss exponent, demands,
     thresholds, weights) are documented on the config's fields and in the README.
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> env = gym.make("leo_envs/LinkScheduling-v0", n_devices=6, max_devices=8)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space
+    ((82,), MultiDiscrete([9 9 9 9]))
+    >>> obs, reward, terminated, truncated, info = env.step([0, 1, 2, 3])
+    >>> sorted(k for k in ("objective", "played_action", "task_id") if k in info)
+    ['objective', 'played_action', 'task_id']
+    >>> info["played_action"].shape, 0.0 <= reward <= 2.0
+    ((4,), True)
+    >>> train = env.unwrapped.task_set("train")   # fixed tasks for meta-training
+    >>> obs, info = env.reset(options={"task": train[0]})
+    >>> info["task_id"] == train[0].task_id
+    True
 
     ## Offline planning
 
@@ -296,6 +319,24 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     def _initial_task(self, rng: np.random.Generator) -> ls_tasks.LinkSchedulingTask:
         return ls_tasks.initial_task(self.config, rng)
 
+    def action_neighbors(
+        self, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The n <= k valid link groups of the current slot nearest to the proto-action
+        ``proto`` [4, K] (per transmitter x device scores, typically in [0, 1]) in
+        ||a - proto||^2 over the 0/1 link matrix a, best first: (groups [n, 4] in action
+        encoding, scores [n] = -||a - proto||^2, non-increasing). Valid: what ``step``
+        plays unrepaired (eligibility, unicast, SINR under the group's interference).
+        k = 1 is Wolpertinger's "simple" mapping; Murty's k-best assignments
+        (``link_scheduling.neighbors``). ValueError for a mis-shaped or non-finite
+        ``proto`` or ``k`` < 1."""
+        episode = self._episode
+        if episode is None:
+            raise RuntimeError("call reset() before action_neighbors()")
+        if episode.t >= self.config.n_slots:
+            raise RuntimeError("episode has terminated; call reset()")
+        return episode.action_neighbors(proto, k)
+
     def action_masks(self) -> NDArray[np.bool_]:
         """Flat action mask for sb3-contrib's MaskablePPO (same as ``info['action_mask']``)."""
         if self._episode is None:
@@ -386,3 +427,19 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
             cell_radius_m=self.config.cell_radius_m,
             leo_elevation_deg=task.leo_elevation_deg,
         )
+
+
+OBSERVATION_ROWS = (
+    *((f"snr_db/10[{name}].device<k>", "[-5, 8]",
+       f"interference-free SNR of {name} -> device k this slot, dB / 10")
+      for name in TRANSMITTERS),
+    ("delivered/demand.device<k>", "[0, 1]", "share of device k's demand delivered so far"),
+    ("demand_mbit/100.device<k>", "[0, 10]", "device k's demand D_k in Mbit / 100"),
+    ("threshold/demand.device<k>", "[0, 1]", "served threshold D_th / D of device k"),
+    ("weight/max_weight.device<k>", "[0, 1]", "priority weight of device k (normalised)"),
+    ("is_iot.device<k>", "{0, 1}", "dual-mode IoT terminal (the LEO can serve it)"),
+    ("present.device<k>", "{0, 1}", "device slot k is occupied"),
+    ("slots_left/T", "[0, 1]", "slots left in the episode / T"),
+    ("present/max_devices", "[0, 1]", "present devices / K"),
+)
+fill_card(LinkSchedulingEnv, LinkSchedulingConfig, OBSERVATION_ROWS)

@@ -1,7 +1,8 @@
-"""ADMM-HEU (y, z)-update (25): the compiled breakpoint solver ``_yz_fixed_gamma`` against
-the earlier candidate-enumeration implementation (kept verbatim below as the reference), the
-exact outer loop of ``yz_update`` against the earlier numpy loop on the reference, and a local
-optimality check of the returned z."""
+"""ADMM-HEU: the (y, z)-update (25) (the compiled breakpoint solver ``_yz_fixed_gamma``
+against the earlier candidate-enumeration implementation, kept verbatim below as the
+reference; the exact outer loop of ``yz_update`` against the earlier numpy loop and against a
+generic convex solve; local optimality of the returned z), the ADMM loop's stopping rule,
+reproducibility, the local search's moves, and argument checks."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from baselines.link_scheduling import ADMMHeu
 from baselines.link_scheduling.admm import _yz_fixed_gamma, yz_update
+from leo_envs.envs.link_scheduling.groups import check_schedule
+from tests.baselines.link_scheduling.helpers import make_env
 
 
-def _reference_yz_fixed_gamma(tgt: NDArray, q: NDArray, theta: NDArray, gamma: float,
-                                rho: float) -> tuple[NDArray, NDArray]:
+def _reference_yz_fixed_gamma(
+    tgt: NDArray, q: NDArray, theta: NDArray, gamma: float, rho: float
+) -> tuple[NDArray, NDArray]:
     """Per device d: argmin over z >= 0 of q (1 - s)_+^2 - gamma min(1, s / theta)
     + (rho/2) ||z - tgt||^2, s = sum_t z_t (entries with tgt = -inf are fixed at 0).
 
@@ -88,15 +93,19 @@ def _random_case(rng: np.random.Generator, nd: int, T: int):
     return tgt, q, theta, gamma, rho
 
 
-def _objective(z: NDArray, tgt: NDArray, q: NDArray, theta: NDArray, gamma: float,
-               rho: float) -> NDArray:
+def _objective(
+    z: NDArray, tgt: NDArray, q: NDArray, theta: NDArray, gamma: float, rho: float
+) -> NDArray:
     """Per device: q (1 - s)_+^2 - gamma min(1, s / theta) + (rho/2) ||z - tgt||^2 over the
     entries with finite tgt (z = 0 on the others)."""
     fin = np.isfinite(tgt)
     s = z.sum(axis=1)
     dev = np.where(fin, z - np.where(fin, tgt, 0.0), 0.0)
-    return (q * np.maximum(1.0 - s, 0.0) ** 2 - gamma * np.minimum(1.0, s / theta)
-            + 0.5 * rho * (dev**2).sum(axis=1))
+    return (
+        q * np.maximum(1.0 - s, 0.0) ** 2
+        - gamma * np.minimum(1.0, s / theta)
+        + 0.5 * rho * (dev**2).sum(axis=1)
+    )
 
 
 @pytest.mark.parametrize("nd", [1, 3, 10, 40])
@@ -116,12 +125,16 @@ def test_fixed_gamma_matches_reference(nd, T):
 def test_fixed_gamma_edge_cases():
     """Root exactly at the jump s = theta, at the kink s = 1, q = gamma = 0, all -inf."""
     inf = np.inf
-    tgt = np.array([[0.1, 0.1, -inf],       # rho = 1, gamma > 0.025: root on the jump s = theta
-                    [0.6, 0.4, 0.0],        # s(0) = 1
-                    [-inf, -inf, -inf],     # no feasible slot
-                    [0.2, -0.1, -0.3],      # q = gamma = 0: z = max(tgt, 0)
-                    [2.0, -inf, 0.5],       # s(0) > 1
-                    [-1.0, -2.0, -3.0]])    # all negative
+    tgt = np.array(
+        [
+            [0.1, 0.1, -inf],  # rho = 1, gamma > 0.025: root on the jump s = theta
+            [0.6, 0.4, 0.0],  # s(0) = 1
+            [-inf, -inf, -inf],  # no feasible slot
+            [0.2, -0.1, -0.3],  # q = gamma = 0: z = max(tgt, 0)
+            [2.0, -inf, 0.5],  # s(0) > 1
+            [-1.0, -2.0, -3.0],
+        ]
+    )  # all negative
     q = np.array([0.1, 1.0, 1.0, 0.0, 1.0, 0.3])
     theta = np.array([0.5, 1.0, 0.4, 0.3, 1.0, 1.0])
     for gamma in (0.0, 0.2, 5.0):
@@ -150,20 +163,29 @@ def test_fixed_gamma_is_a_local_minimum(seed):
                 assert np.all(_objective(zp, tgt, q, theta, gamma, rho) >= f0 - 1e-9)
 
 
-def _reference_yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray,
-                         a_srv: float, n_present: int, rho: float,
-                         gamma: float | None = None,
-                         outer_tol: float = 1e-12) -> tuple[NDArray, NDArray]:
+def _reference_yz_update(
+    target: NDArray,
+    has: NDArray,
+    q: NDArray,
+    theta: NDArray,
+    a_srv: float,
+    n_present: int,
+    rho: float,
+    gamma: float | None = None,
+    outer_tol: float = 1e-12,
+) -> tuple[NDArray, NDArray]:
     """The earlier numpy ``yz_update`` (Illinois regula falsi on the served-term multiplier
     over ``_reference_yz_fixed_gamma``), verbatim."""
     tgt = np.where(has, target, -np.inf)
     if gamma is not None or a_srv <= 0.0:
-        return _reference_yz_fixed_gamma(tgt, q, theta,
-                                         0.0 if gamma is None else max(gamma, 0.0), rho)
+        return _reference_yz_fixed_gamma(
+            tgt, q, theta, 0.0 if gamma is None else max(gamma, 0.0), rho
+        )
 
     def resid(g: float) -> float:
-        return g - 2.0 * a_srv * (n_present
-                                  - _reference_yz_fixed_gamma(tgt, q, theta, g, rho)[1].sum())
+        return g - 2.0 * a_srv * (
+            n_present - _reference_yz_fixed_gamma(tgt, q, theta, g, rho)[1].sum()
+        )
 
     g_lo, g_hi = 0.0, 2.0 * a_srv * n_present
     r_lo, r_hi = resid(g_lo), resid(g_hi)
@@ -207,3 +229,96 @@ def test_exact_yz_update_matches_reference(seed):
             z_ref, y_ref = _reference_yz_update(target, has, q, theta, a_srv, kp, rho, gamma=g)
             np.testing.assert_allclose(z, z_ref, rtol=1e-10, atol=1e-12)
             np.testing.assert_allclose(y, y_ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_yz_update_is_exact(seed):
+    """The closed-form (y, z) update of ADMM against a generic convex solve (SLSQP)."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(seed)
+    nd, T, kp = 4, 3, 6
+    a, rho = rng.uniform(0.01, 1.0), rng.uniform(0.05, 2.0)
+    has = rng.random((nd, T)) < 0.8
+    q = rng.uniform(0.05, 0.5, nd)
+    theta = rng.uniform(0.2, 0.6, nd)
+    target = rng.uniform(-0.3, 0.6, (nd, T))
+    z, y = yz_update(target, has, q, theta, a, kp, rho)
+
+    def f(vec):
+        zz = np.where(has, vec[: nd * T].reshape(nd, T), 0.0)
+        s = zz.sum(axis=1)
+        return (
+            a * (kp - vec[nd * T :].sum()) ** 2
+            + (q * np.maximum(1 - s, 0) ** 2).sum()
+            + rho / 2 * ((zz - target) ** 2)[has].sum()
+        )
+
+    def served(vec, d):
+        return np.where(has, vec[: nd * T].reshape(nd, T), 0)[d].sum() - theta[d] * vec[nd * T + d]
+
+    cons = [{"type": "ineq", "fun": served, "args": (d,)} for d in range(nd)]
+    starts = [
+        np.concatenate([rng.uniform(0, 0.5, nd * T), rng.uniform(0, 1, nd)]) for _ in range(3)
+    ]
+    best = min(
+        minimize(
+            f,
+            x0,
+            bounds=[(0, None)] * (nd * T) + [(0, 1)] * nd,
+            constraints=cons,
+            method="SLSQP",
+            options={"ftol": 1e-14, "maxiter": 1000},
+        ).fun
+        for x0 in starts
+    )
+    assert f(np.concatenate([z.ravel(), y])) <= best + 1e-9
+
+
+def test_admm_loop_stops_on_the_residual_rule_and_runs_the_exact_update():
+    _, inst = make_env(15, 2)
+    loose = ADMMHeu(max_iters=50, tol=1e9, local_search=False)
+    check_schedule(inst, loose.plan(inst))
+    assert loose.last_info["iterations"] == 2  # the rule is checked from iteration 2 on
+    full = ADMMHeu(max_iters=7, tol=0.0, local_search=False)
+    full.plan(inst)
+    assert full.last_info["iterations"] == 7
+    exact = ADMMHeu(exact_yz=True, fw_steps=2)
+    sched = exact.plan(inst)
+    check_schedule(inst, sched)
+    assert 0.0 <= exact.last_info["served_relaxed"] <= inst.n_devices
+    assert np.isfinite(exact.last_info["primal_residual"])
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_admm_rejects_a_bad_oracle_candidate_count(bad):
+    with pytest.raises(ValueError, match="lmo_cand"):
+        ADMMHeu(lmo_cand=bad)
+
+
+def test_admm_is_reproducible_and_local_search_only_improves():
+    _, inst = make_env(30, 2)
+    a, b = ADMMHeu(), ADMMHeu()
+    np.testing.assert_array_equal(a.plan(inst), b.plan(inst))
+    assert inst.score(a.plan(inst))["objective"] <= a.last_info["rounded_objective"] + 1e-12
+    pure = ADMMHeu(local_search=False).plan(inst)
+    check_schedule(inst, pure)
+    assert inst.score(pure)["objective"] == pytest.approx(a.last_info["rounded_objective"])
+
+
+def test_local_search_moves_can_be_disabled():
+    """Each extra move only improves: the full search is no worse than the one without
+    pair re-plans, and every variant returns a valid schedule."""
+    _, inst = make_env(20, 1)
+    full = ADMMHeu()
+    vals = {}
+    for name, planner in {
+        "full": full,
+        "no_pair": ADMMHeu(pair_moves=0),
+        "plain": ADMMHeu(pair_moves=0, relabel=False),
+    }.items():
+        sched = planner.plan(inst)
+        check_schedule(inst, sched)
+        vals[name] = inst.score(sched)["objective"]
+        assert vals[name] <= planner.last_info["rounded_objective"] + 1e-12
+    assert vals["full"] <= vals["no_pair"] + 1e-12
