@@ -163,3 +163,18 @@ def test_004_fig4_orderings_at_every_waypoint():
               "psnc": (co.payload_bits[psnc] * etr).mean()}  # fmt: skip
         assert tr["softmax"] <= min(tr["pool1"], tr["psnc"])
         assert tr["pool1"] >= max(tr["softmax"], tr["ps"])
+
+
+def test_opt_follows_the_exact_planner_protocol():
+    from baselines.common.exact import ExactSolver
+
+    env = SplitInferenceEnv(preset="000")
+    env.reset(seed=4)
+    opt = OPT()
+    assert isinstance(opt, ExactSolver) and opt.is_exact
+    plan = opt.plan(env.instance())
+    res = opt.last_result
+    assert res.status == "optimal" and res.gap == 0.0
+    assert res.objective == pytest.approx(env.instance().score(plan))
+    with pytest.raises(RuntimeError, match="planner"):
+        opt.act(None, {})
