@@ -3,7 +3,8 @@
 * 004: a client moving on a 2-D grid around the server (Fig. 4(a)); channel power gain
   |h|^2 = Omega(x) |g|^2 with distance gain Omega(x) = (d_ref / ||x - x_srv||)^eta ([C]:
   d_ref = 50 m, eta = 3, mean gain 1 at 50 m) and g ~ CN(0, 1) per inference (Rayleigh block
-  fading, eq. (3)); an *outdated* observation follows an AR(1) (Gauss-Markov) process.
+  fading, eq. (3)); an *outdated* observation follows an AR(1) (Gauss-Markov) process. The
+  small-scale coefficients come from the shared ``channels.correlated_complex_fading``.
 * 000: the TST -> satellite Ka link at a fixed zenith distance h (Table I: 30 GHz, 780 km)
   with a [C] link budget: g_b = G_t G_r / (L_fs L_misc).
 """
@@ -42,26 +43,6 @@ def distance_gain(distance_m: ArrayLike, reference_m: float = 50.0, exponent: fl
     return (reference_m / d) ** exponent
 
 
-def rayleigh_coefficients(rng: np.random.Generator, n: int) -> NDArray[np.complex128]:
-    """n i.i.d. CN(0, 1) small-scale coefficients g (|g|^2 ~ Exp(1))."""
-    return (rng.standard_normal(n) + 1j * rng.standard_normal(n)) / np.sqrt(2.0)
-
-
-def gauss_markov_coefficients(
-    rng: np.random.Generator, n: int, rho: float
-) -> NDArray[np.complex128]:
-    """AR(1) CN(0, 1) process g_t = rho g_{t-1} + sqrt(1 - rho^2) w_t (stationary start)."""
-    if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"rho must lie in [0, 1], got {rho}")
-    w = rayleigh_coefficients(rng, n)
-    g = np.empty(n, dtype=np.complex128)
-    g[0] = w[0]
-    s = np.sqrt(1.0 - rho * rho)
-    for t in range(1, n):  # sequential recursion (n is one episode, ~60)
-        g[t] = rho * g[t - 1] + s * w[t]
-    return g
-
-
 def ka_link_gain_linear(
     distance_m: ArrayLike,
     frequency_hz: float = 30e9,
@@ -73,11 +54,3 @@ def ka_link_gain_linear(
     return db_to_linear(
         tx_gain_dbi + rx_gain_dbi - misc_loss_db - fspl_db(distance_m, frequency_hz)
     )
-
-
-def rician_power_gain(rng: np.random.Generator, n: int, k_factor_db: float) -> NDArray[np.float64]:
-    """n i.i.d. unit-mean Rician power gains with K-factor ``k_factor_db``."""
-    k = float(db_to_linear(k_factor_db))
-    los = np.sqrt(k / (k + 1.0))
-    g = los + np.sqrt(1.0 / (k + 1.0)) * rayleigh_coefficients(rng, n)
-    return np.abs(g) ** 2

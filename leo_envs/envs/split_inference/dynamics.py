@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from leo_envs.models import split_channels as sc
-from leo_envs.models.channels import dbm_to_w, linear_to_db
+from leo_envs.models.channels import correlated_complex_fading, dbm_to_w, linear_to_db
 from leo_envs.models.compute_energy import (
     co2_kg,
     op_energies,
@@ -187,11 +187,11 @@ def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.ra
     else:
         pred = np.full(T, config.tx_power_w)
     g0 = cached_ka_gain(config)
-    fading = (
-        sc.rician_power_gain(rng, T + 1, config.ka_k_factor_db)
-        if config.ka_fading
-        else np.ones(T + 1)
-    )
+    if config.ka_fading:  # i.i.d. unit-power Rician per step
+        beta = correlated_complex_fading(rng, T + 1, 1, 0.0, config.ka_k_factor_db)[:, 0]
+        fading = np.abs(beta) ** 2
+    else:
+        fading = np.ones(T + 1)
     if tolerance_s is None:
         low, high = (float(v) for v in task.tolerance_range_s)
         tol = rng.uniform(low, high, size=T)
@@ -286,11 +286,11 @@ def client_exogenous(config: SplitInferenceConfig, waypoints_m: NDArray,
     """004: positions along the closed trajectory, actual and observed |h|^2 per inference."""
     T = config.episode_steps
     pos, omega = _trajectory(config, tuple(map(tuple, np.asarray(waypoints_m).tolist())))
-    if config.csi == "perfect":
-        g = sc.rayleigh_coefficients(rng, T)
+    if config.csi == "perfect":  # i.i.d. Rayleigh block fading, known at decision time
+        g = correlated_complex_fading(rng, T, 1, 0.0, None)[:, 0]
         g_obs = g
-    else:
-        seq = sc.gauss_markov_coefficients(rng, T + 1, config.csi_rho)
+    else:  # AR(1): the agent sees the previous inference's coefficient
+        seq = correlated_complex_fading(rng, T + 1, 1, config.csi_rho, None)[:, 0]
         g, g_obs = seq[1:], seq[:-1]
     return {"positions_m": pos, "gain": omega * np.abs(g) ** 2,
             "gain_obs": omega * np.abs(g_obs) ** 2}  # fmt: skip

@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 
 from leo_envs.models import solar
-from leo_envs.models.channels import dbm_to_w, linear_to_db
+from leo_envs.models.channels import correlated_complex_fading, dbm_to_w, linear_to_db
 from leo_envs.models.compute_energy import snr_linear
 from leo_envs.models.links import shannon_rate_bps
 from leo_envs.models.split_channels import (
     distance_gain,
-    gauss_markov_coefficients,
     ka_link_gain_linear,
     trajectory_positions_m,
 )
@@ -36,8 +35,8 @@ def test_trajectory_and_distance_gain():
         trajectory_positions_m([(0.0, 0.0)], 3)
 
 
-def test_gauss_markov_is_unit_power_and_correlated():
-    g = gauss_markov_coefficients(np.random.default_rng(0), 20_000, 0.9)
+def test_shared_gauss_markov_fading_is_unit_power_and_correlated():
+    g = correlated_complex_fading(np.random.default_rng(0), 20_000, 1, 0.9, None)[:, 0]
     assert np.mean(np.abs(g) ** 2) == pytest.approx(1.0, abs=0.05)
     corr = np.mean(g[1:] * np.conj(g[:-1])).real
     assert corr == pytest.approx(0.9, abs=0.05)
