@@ -39,7 +39,8 @@ class SplitInferenceConfig(EnvConfig):
     preset: str = "000"
     """which paper: "000" (TST pruning-split LSTM) or "004" (compressed CNN, 2-D trajectory)"""
     profile: str | None = None
-    """shipped model profile (000: zheng_lstm_pruned70; 004: krouka_cnn_compressed)"""
+    """model profile: a shipped name (000: zheng_lstm_pruned70; 004: krouka_cnn_compressed) or
+    the path of a profile JSON written by agents.profiling.profile_module + save_profile"""
     episode_steps: int | None = None
     """inferences per episode (000: 36 = 14:00-17:00 every 5 min; 004: 60 = 6 legs x 10)"""
     bandwidth_hz: float | None = None

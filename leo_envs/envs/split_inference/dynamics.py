@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,7 +28,7 @@ from leo_envs.models.compute_energy import (
 )
 from leo_envs.models.links import shannon_rate_bps
 from leo_envs.models.split_costs import cut_processing_energy_j, tst_split_bits
-from leo_envs.models.split_profiles import ModelProfile, data_path, load_profile
+from leo_envs.models.split_profiles import ModelProfile, data_path, load_profile, read_profile
 
 from .config import SplitInferenceConfig
 
@@ -43,6 +44,12 @@ SLOT_S_000 = 300.0  # 5-minute steps (spec section 5)
 
 @lru_cache(maxsize=8)
 def cached_profile(name: str) -> ModelProfile:
+    """A shipped profile by name, or any profile JSON file by path (``*.json``)."""
+    if name.endswith(".json"):
+        path = Path(name)
+        if not path.is_file():
+            raise ValueError(f"profile file {name!r} does not exist")
+        return read_profile(path)
     return load_profile(name)
 
 

@@ -88,3 +88,24 @@ def test_bad_input():
                        torch.zeros(1, 5, 3))  # fmt: skip
     with pytest.raises(TypeError, match="cannot count"):
         profile_module(nn.Sequential(nn.BatchNorm1d(3)), torch.zeros(1, 3))
+
+
+def test_a_user_model_profile_drives_the_env(tmp_path):
+    from baselines.split_inference import PS
+    from leo_envs.envs.split_inference import SplitInferenceEnv
+    from leo_envs.models.split_profiles import save_profile
+
+    model = nn.Sequential()
+    model.add_module("conv", nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU()))
+    model.add_module("pool", nn.MaxPool2d(2))
+    model.add_module("fc", nn.Sequential(nn.Flatten(), nn.Linear(4 * 14 * 14, 10)))
+    prof = profile_module(model, torch.zeros(1, 1, 28, 28), name="tiny",
+                          metrics={"accuracy": 0.5})  # fmt: skip
+    path = save_profile(prof, tmp_path / "tiny.json")
+    env = SplitInferenceEnv(preset="004", profile=str(path), episode_steps=5)
+    obs, info = env.reset(seed=0)
+    assert env.action_names == ("conv", "pool", "fc")
+    policy = PS()
+    policy.reset(env)
+    _, _, _, _, info = env.step(policy.act(obs, info))
+    assert info["cut_name"] in env.action_names and info["energy_j"] > 0
