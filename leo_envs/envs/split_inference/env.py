@@ -63,7 +63,9 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
       fading.
 
     Model counts come from real torch models profiled offline (``agents/split_models``) and
-    shipped as JSON; the env needs no torch.
+    shipped as JSON; the env needs no torch. Any chain model can be brought in:
+    ``agents.profiling.profile_module(model, x)`` + ``save_profile(p, "m.json")``, then
+    ``gym.make(id, preset="004", profile="m.json")``.
 
     ## Action Space
 
