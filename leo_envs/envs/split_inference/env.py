@@ -196,9 +196,9 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        options = dict(options or {}) if options is None or isinstance(options, dict) else options
-        if not isinstance(options, dict):
+        if options is not None and not isinstance(options, dict):
             raise TypeError(f"reset options must be a dict, got {type(options).__name__}")
+        options = dict(options or {})
         unknown = set(options) - set(RESET_OPTIONS)
         if unknown:
             raise ValueError(
@@ -251,9 +251,9 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
             "objective": 0.0,
             "slot_s": self.slot_s,
             "elapsed_s": 0.0,
-            **self._schedule.info_fields(),
+            **self._task_info,
+            "task_switched": self._task_switched,
         }
-        info["task_switched"] = self._task_switched
         return self._table.obs[0].copy(), info
 
     def _tolerance_option(self, value: Any) -> float | None:
