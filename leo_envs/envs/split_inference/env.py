@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from leo_envs.envs.common.config import arguments_table
+from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
@@ -85,6 +85,8 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
     forecast and the last Ka gain with ``decision_info="predicted"`` (000); the previous
     inference's fading with ``csi="outdated"`` (004).
 
+    {observation_table}
+
     ## Rewards
 
     000: ``-(alpha t + beta e) / c_ref`` with c_ref the all-local cost of the profile
@@ -124,8 +126,26 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
 
     ## Arguments
 
-    ``gym.make(id, preset="004", bandwidth_hz=15e6)`` or ``gym.make(id, config=cfg)``; the
-    table of every ``SplitInferenceConfig`` field is appended below (from the field docs).
+    ``gym.make(id, preset="004", bandwidth_hz=15e6)`` or ``gym.make(id, config=cfg)``.
+    ``None`` defaults take the preset's value (Table I of the paper).
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> env = gym.make("leo_envs/SplitInference-v0", preset="004", bandwidth_hz=15e6)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space, env.unwrapped.action_names[:3]
+    ((10,), Discrete(13), ('conv1', 'pool1', 'conv2'))
+    >>> plan = env.unwrapped.instance().opt_actions()   # exact per-step optimum (OPT)
+    >>> obs, reward, terminated, truncated, info = env.step(plan[0])
+    >>> info["cut_name"] in env.unwrapped.action_names, info["energy_j"] > 0, reward < 0
+    (True, True, True)
+    >>> tst = gym.make("leo_envs/SplitInference-v0")   # preset "000": the TST afternoon
+    >>> obs, info = tst.reset(seed=0, options={"tolerance_s": 0.0})
+    >>> info["action_mask"].tolist()   # nothing can be uploaded in 0 s: all-local only
+    [True, False, False, False, False]
 
     ## Offline planning
 
@@ -377,6 +397,20 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
         return render_ansi(frame) if self.render_mode == "ansi" else render_rgb(frame)
 
 
-SplitInferenceEnv.__doc__ = (
-    (SplitInferenceEnv.__doc__ or "") + "\n" + arguments_table(SplitInferenceConfig)
+OBSERVATION_ROWS = (
+    ("log10_rate_bps", "[0, 13]", "log10 of the uplink rate known at decision time (b/s)"),
+    ("snr_db", "[-100, 100]", "receive SNR known at decision time (dB)"),
+    (
+        "tx_power_w",
+        "[0, 1e4]",
+        "000: TST power p_b (W; last measured if predicted); 004: P",
+    ),
+    ("tx_power_pred_w", "[0, 1e4]", "000: forecast of p_b (W); 004: P"),
+    ("tolerance_s", "[0, 100]", "000: service-interruption tolerance of this step (s); 004: 0"),
+    ("log10_bandwidth_hz", "[0, 13]", "log10 of the uplink bandwidth (Hz)"),
+    ("soc", "[0, 1]", "000: TST battery state of charge; 004: 0"),
+    ("tod_sin", "[-1, 1]", "000: sin(2 pi hour / 24); 004: 0"),
+    ("tod_cos", "[-1, 1]", "000: cos(2 pi hour / 24); 004: 0"),
+    ("progress", "[0, 1]", "step / episode_steps"),
 )
+fill_card(SplitInferenceEnv, SplitInferenceConfig, OBSERVATION_ROWS)
