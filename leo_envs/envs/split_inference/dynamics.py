@@ -9,7 +9,7 @@ table to exact planners: the per-step argmin is the episode optimum.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -101,6 +101,8 @@ class EpisodeTable:
     positions_m: NDArray[np.float64]  # [T, 2] (004) or [T, 0]
     cost_scale: float
     fallback: int  # action played instead of a violating one (-1: none)
+    static_stack: NDArray[np.float64]
+    """[T, 8, A]: raw_cost, t_local_s, t_remote_s, t_prop_s, t_tx_s, ec_j, em_j, e_tx_j"""
 
     @property
     def e_local_j(self) -> NDArray[np.float64]:
@@ -178,9 +180,13 @@ def _split_terms_000(config, bits, rate, power):
     )
 
 
-def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.random.Generator,
-                  tolerance_s: float | None = None) -> dict[str, NDArray]:  # fmt: skip
-    """Actual and predicted TST power, SoC, PV, Ka gain and tolerance for one afternoon."""
+def tst_exogenous(
+    config: SplitInferenceConfig, day_index: int, rng: np.random.Generator | None
+) -> dict[str, NDArray]:
+    """Actual and predicted TST power, SoC, hour and Ka gain of one afternoon (no tolerance).
+
+    ``rng`` draws the Ka fading when ``config.ka_fading`` (else it is not used).
+    """
     trace = tst_trace()
     T = config.episode_steps
     sl = slice(1, T + 1)  # column 0 is the step before 14:00 (persistence / last measurement)
@@ -199,11 +205,6 @@ def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.ra
         fading = np.abs(beta) ** 2
     else:
         fading = np.ones(T + 1)
-    if tolerance_s is None:
-        low, high = (float(v) for v in task.tolerance_range_s)
-        tol = rng.uniform(low, high, size=T)
-    else:
-        tol = np.full(T, float(tolerance_s))
     return {
         "p_actual": np.minimum(p[sl], config.tx_power_w),
         "p_prev": np.minimum(p[:T], config.tx_power_w),
@@ -212,12 +213,35 @@ def tst_exogenous(config: SplitInferenceConfig, task, day_index: int, rng: np.ra
         "hour": trace["hour"][sl].astype(np.float64),
         "gain": g0 * fading[1:],
         "gain_prev": g0 * fading[:-1],
-        "tolerance_s": tol,
     }
 
 
-def build_table_000(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> EpisodeTable:
-    """000 eqs. (7)-(8) for every step and split; mask M_rem(i)/R_dec <= tolerance."""
+def draw_tolerances(
+    config: SplitInferenceConfig, task, rng: np.random.Generator, tolerance_s: float | None
+) -> NDArray[np.float64]:
+    """Per-step tolerance: U[task range] (seeded), or fixed by the reset option."""
+    T = config.episode_steps
+    if tolerance_s is not None:
+        return np.full(T, float(tolerance_s))
+    low, high = (float(v) for v in task.tolerance_range_s)
+    return rng.uniform(low, high, size=T)
+
+
+@dataclass(frozen=True)
+class TstDay:
+    """Everything of a 000 episode that does not depend on the tolerance draws.
+
+    ``table`` has placeholder tolerance-dependent fields; ``t_up_s`` / ``t_up_decision_s``
+    are the upload times M_rem(i)/R at the actual and at the decision-time rate [T, A].
+    """
+
+    table: EpisodeTable
+    t_up_s: NDArray[np.float64]
+    t_up_decision_s: NDArray[np.float64]
+
+
+def tst_day(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> TstDay:
+    """000 eqs. (7)-(8) for every step and split of one afternoon."""
     bits = cached_split_bits(config)
     rate, _ = _rate(config, ex["p_actual"], ex["gain"])
     if config.decision_info == "realtime":
@@ -227,45 +251,76 @@ def build_table_000(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> Epi
     rate_dec, snr_dec = _rate(config, p_dec, g_dec)
     terms = _split_terms_000(config, bits, rate, ex["p_actual"])
     raw = config.alpha * terms.t_s + config.beta * terms.e_j
-    tol = ex["tolerance_s"][:, None]
-    feasible = upload_time_s(bits.remote_bits[None, :], rate[:, None]) <= tol
-    mask = upload_time_s(bits.remote_bits[None, :], rate_dec[:, None]) <= tol
-    scale = local_cost_000(config)
     T = raw.shape[0]
-    penalty = 0.0 if config.on_violation == "fallback_local" else config.violation_penalty
-    played_raw = raw if config.on_violation == "penalize" else np.where(feasible, raw, raw[:, :1])
-    cost = played_raw / scale + penalty * ~feasible
     tod = 2 * np.pi * ex["hour"] / 24.0
     obs = np.column_stack([
         np.log10(np.maximum(rate_dec, 1.0)), linear_to_db(np.maximum(snr_dec, 1e-10)),
-        p_shown, ex["p_pred"], ex["tolerance_s"], np.full(T, np.log10(config.bandwidth_hz)),
+        p_shown, ex["p_pred"], np.zeros(T), np.full(T, np.log10(config.bandwidth_hz)),
         ex["soc"], np.sin(tod), np.cos(tod), np.arange(T) / T,
     ])  # fmt: skip
-    return EpisodeTable(
+    parts = {
+        "t_local_s": np.broadcast_to(terms.t_local_s, raw.shape),
+        "t_remote_s": np.broadcast_to(terms.t_remote_s, raw.shape),
+        "t_prop_s": np.broadcast_to(terms.t_prop_s, raw.shape),
+        "t_tx_s": terms.t_tx_s,
+        "ec_j": np.broadcast_to(terms.e_local_j, raw.shape),
+        "em_j": np.zeros_like(raw),
+        "e_tx_j": terms.e_tx_j,
+    }
+    table = EpisodeTable(
         cut_names=bits.names,
-        cost=cost,
+        cost=raw,
         raw_cost=raw,
-        feasible=feasible,
-        mask=mask,
+        feasible=np.ones(raw.shape, dtype=bool),
+        mask=np.ones(raw.shape, dtype=bool),
         obs=np.clip(obs, OBS_LOW, OBS_HIGH).astype(np.float32),
-        t_local_s=np.broadcast_to(terms.t_local_s, raw.shape).copy(),
-        t_remote_s=np.broadcast_to(terms.t_remote_s, raw.shape).copy(),
-        t_prop_s=np.broadcast_to(terms.t_prop_s, raw.shape).copy(),
-        t_tx_s=terms.t_tx_s,
-        ec_j=np.broadcast_to(terms.e_local_j, raw.shape).copy(),
-        em_j=np.zeros_like(raw),
-        e_tx_j=terms.e_tx_j,
+        **{k: np.ascontiguousarray(v) for k, v in parts.items()},
         payload_bits=bits.remote_bits.copy(),
         rate_bps=rate,
         rate_decision_bps=rate_dec,
         tx_power_w=ex["p_actual"],
         tx_power_pred_w=ex["p_pred"],
         channel_gain=ex["gain"],
-        tolerance_s=ex["tolerance_s"],
+        tolerance_s=np.zeros(T),
         positions_m=np.zeros((T, 0)),
-        cost_scale=scale,
+        cost_scale=local_cost_000(config),
         fallback=0 if config.on_violation == "fallback_local" else -1,
+        static_stack=np.stack([raw, *parts.values()], axis=1),
     )
+    day = TstDay(
+        table,
+        upload_time_s(bits.remote_bits[None, :], rate[:, None]),
+        upload_time_s(bits.remote_bits[None, :], rate_dec[:, None]),
+    )
+    for arr in (*vars(table).values(), day.t_up_s, day.t_up_decision_s):
+        if isinstance(arr, np.ndarray):
+            arr.setflags(write=False)  # shared through the cache: never written
+    return day
+
+
+@lru_cache(maxsize=128)
+def cached_tst_day(config: SplitInferenceConfig, day_index: int) -> TstDay:
+    """``tst_day`` of a day without Ka fading (deterministic, so cached per config and day)."""
+    return tst_day(config, tst_exogenous(config, day_index, None))
+
+
+def build_table_000(
+    config: SplitInferenceConfig, day: TstDay, tolerance_s: NDArray
+) -> EpisodeTable:
+    """The afternoon's table for these tolerances: mask M_rem(i)/R_dec <= tolerance, costs
+    with the violation penalty (or the all-local fallback) where M_rem(i)/R > tolerance."""
+    tol = tolerance_s[:, None]
+    feasible = day.t_up_s <= tol
+    mask = day.t_up_decision_s <= tol
+    raw = day.table.raw_cost
+    if config.on_violation == "penalize":
+        cost = raw / day.table.cost_scale + config.violation_penalty * ~feasible
+    else:
+        cost = np.where(feasible, raw, raw[:, :1]) / day.table.cost_scale
+    obs = day.table.obs.copy()
+    obs[:, 4] = np.clip(tolerance_s, OBS_LOW[4], OBS_HIGH[4])
+    return replace(day.table, cost=cost, feasible=feasible, mask=mask, obs=obs,
+                   tolerance_s=np.asarray(tolerance_s, dtype=np.float64))  # fmt: skip
 
 
 @lru_cache(maxsize=64)
@@ -322,6 +377,7 @@ def build_table_004(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> Epi
     ])  # fmt: skip
     zeros = np.zeros((T, A))
     ones = np.ones((T, A), dtype=bool)
+    static = np.stack([raw, zeros, zeros, zeros, tau, ec, em, e_tx], axis=1)
     return EpisodeTable(
         cut_names=cuts.names,
         cost=raw / config.energy_scale_j,
@@ -346,4 +402,5 @@ def build_table_004(config: SplitInferenceConfig, ex: dict[str, NDArray]) -> Epi
         positions_m=ex["positions_m"],
         cost_scale=config.energy_scale_j,
         fallback=-1,
+        static_stack=static,
     )

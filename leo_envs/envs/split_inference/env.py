@@ -28,8 +28,11 @@ from .dynamics import (
     build_table_000,
     build_table_004,
     cached_profile,
+    cached_tst_day,
     client_exogenous,
+    draw_tolerances,
     n_actions,
+    tst_day,
     tst_exogenous,
 )
 from .instance import SplitInferenceInstance
@@ -241,26 +244,25 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
         task = self._schedule.task
         rng = self.np_random
         if self.config.preset == "000":
-            ex = tst_exogenous(
-                self.config, task, si_tasks.day_index(task.day_of_year), rng, tolerance
+            cfg, index = self.config, si_tasks.day_index(task.day_of_year)
+            day = (
+                tst_day(cfg, tst_exogenous(cfg, index, rng))
+                if cfg.ka_fading
+                else (cached_tst_day(cfg, index))
             )
-            self._table = build_table_000(self.config, ex)
+            self._table = build_table_000(cfg, day, draw_tolerances(cfg, task, rng, tolerance))
         else:
             ex = client_exogenous(self.config, task.waypoints_m, rng)
             self._table = build_table_004(self.config, ex)
         table = self._table
         # per-step rows of everything ``step`` reports, so a step is one row lookup
-        self._per_action = np.stack(
-            [table.cost, table.raw_cost, table.t_local_s, table.t_remote_s, table.t_prop_s,
-             table.t_tx_s, table.ec_j, table.em_j, table.e_tx_j], axis=1,
-        )  # fmt: skip
+        self._per_action = np.concatenate((table.cost[:, None, :], table.static_stack), axis=1)
         self._per_step = np.column_stack(
             [table.rate_bps, table.tx_power_w, table.tx_power_pred_w,
              np.minimum(table.tolerance_s, 1e9)]
         )  # fmt: skip
         self._payload = table.payload_bits.tolist()
-        masks = table.mask.copy()  # read-only rows of a private copy: callers cannot write back
-        self._mask_rows = [read_only(row) for row in masks]
+        self._masks = table.mask.copy()  # private copy: callers get read-only row views
         self._n_steps = table.cost.shape[0]
         self._task_info = self._schedule.info_fields()
         self._t = 0
@@ -358,7 +360,7 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
         """Actions allowed at the current step (read-only bool array), for MaskablePPO."""
         if self._table is None:
             raise RuntimeError("call reset() before action_masks()")
-        return self._mask_rows[min(self._t, self._n_steps - 1)]
+        return read_only(self._masks[min(self._t, self._n_steps - 1)])
 
     # ------------------------------------------------------------------ planning / render
     def instance(self) -> SplitInferenceInstance:
