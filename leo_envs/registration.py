@@ -24,6 +24,11 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
             "update_interval": 20,
         },
     },
+    "leo_envs/SplitInference-v0": {
+        "entry_point": "leo_envs.envs.split_inference.env:SplitInferenceEnv",
+        "max_episode_steps": None,
+        "test_kwargs": {"episode_steps": 6, "scenario": "resample", "decision_info": "predicted"},
+    },
 }
 _NOT_GYM_ARGUMENTS = ("test_kwargs",)
 
