@@ -1,0 +1,199 @@
+"""Configuration of RelayOffloading-v0 (paper 001, Sec. IX-A; spec A6-A7).
+
+Paper values are defaults; ``[C]`` marks our choices where the paper is silent (spec
+section 9 lists them). Units are in the names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+from leo_envs.envs.relay_offloading.arrivals import MEAN_INTERARRIVAL_S
+from leo_envs.envs.relay_offloading.timing import DELAY_MODELS, RELAY_WINDOWS
+
+SCENARIOS = tuple(MEAN_INTERARRIVAL_S)
+ACTION_MODES = ("offload", "route", "route_place")
+CONSTELLATIONS = ("starlink_shell1", "walker")
+N_RELAY_CANDIDATES = 4  # +Grid: fore, aft, and one neighbour in each adjacent plane
+
+
+@dataclass(frozen=True)
+class RelayOffloadingConfig:
+    """Every parameter of RelayOffloading-v0."""
+
+    scenario: str = "normal"
+    """Task-arrival case of Sec. IX-C: ``light`` (1 task / 5-10 s per satellite), ``normal``
+    (1 / 2 s) or ``heavy`` (1 / s)."""
+    action_mode: str = "offload"
+    """``offload``: Discrete(2) {local, offload}, the env picks the path (Alg. 4) and the
+    LBS the container; ``route``: Discrete(2 + K) {local, direct, relay_1..K}; ``route_place``:
+    Discrete(1 + (1 + K) O) path x container."""
+    episode_s: float = 600.0
+    """Simulated episode length T [s] [C]; truncation only."""
+    n_agents: int = 10
+    """Satellites generating tasks (paper: 10), chosen as the first whose ground-station pass
+    starts at or after t0 - 5 min [C]."""
+    constellation: str = "starlink_shell1"
+    """``starlink_shell1`` (53 deg, 72 x 22, 550 km) or ``walker`` (the ``walker_*`` fields)."""
+    walker_planes: int = 72
+    """Walker shell: number of planes P."""
+    walker_sats_per_plane: int = 22
+    """Walker shell: satellites per plane S (ISL line of sight needs S >= 9 at 550 km)."""
+    walker_phasing: int = 1
+    """Walker shell: phasing factor F in [0, P - 1]."""
+    walker_altitude_km: float = 550.0
+    """Walker shell: altitude [km], in [300, 2000]."""
+    walker_inclination_deg: float = 53.0
+    """Walker shell: inclination [deg], in [0, 180]."""
+    epoch_offset_max_s: float = 86_400.0
+    """t0 is drawn uniformly within +- this many seconds of the shell epoch [C]."""
+    gs_lat_deg: float = 40.45
+    """Ground-station latitude [deg] (Miyun, Sec. IX-A)."""
+    gs_lon_deg: float = 116.85
+    """Ground-station longitude [deg] (Miyun)."""
+    min_elevation_deg: float = 10.0
+    """Ground-station elevation mask [deg] [C]."""
+    geometry_step_s: float = 10.0
+    """Grid of the orbit propagation used for windows (edges refined) and ISL state [s]."""
+    gs_rate_bps: float = 10e6
+    """Satellite-ground rate l(n_i, S) [bit/s] (Sec. IX-A: 10 Mbps)."""
+    isl_rate_bps: float = 100e6
+    """ISL rate k_ij [bit/s] (Sec. IX-A: 100 Mbps)."""
+    gs_loss: float = 0.01
+    """Packet loss p of the ground link [C], in [0, 0.5]."""
+    isl_loss: float = 0.001
+    """Packet loss p_ij of an ISL [C], in [0, 0.5]."""
+    isl_grazing_altitude_km: float = 80.0
+    """An ISL is up while its chord stays this far above the Earth's surface [C]."""
+    delay_model: str = "arq"
+    """``arq``: t / (l (1 - p)) [R]; ``paper_literal``: the printed t p / l of eqs. (1),
+    (28)-(30) in Alg. 4's estimates."""
+    relay_window: str = "neighbor"
+    """``neighbor``: relay j qualifies if d'_j <= T_a(j) [R]; ``paper_literal``: the printed
+    d'_j <= T_a(i), which can never pass once the direct test failed."""
+    task_mbit: float = 1.0
+    """Raw data t of a task (a batch of images or their features) [Mbit] [C]."""
+    result_kbit: float = 8.0
+    """Inference result s of a task [kbit] [C] (1 kB)."""
+    images_per_task: int = 50
+    """Batch size b: local time = b x table latency x (1 + u_i) [C]."""
+    case_i_share: float = 0.5
+    """Share of tasks whose result must be returned to the satellite (Case I) [C]."""
+    adaptive_modeling: bool = True
+    """Use the adapted models of Tables II-III ("w" columns) instead of the originals."""
+    onboard_load_mean: float = 0.3
+    """Mean on-board background load u_i (OU process in [0, 0.6]) [C]."""
+    n_servers: int = 3
+    """Edge servers J (Sec. IX-A)."""
+    containers_per_server: int = 4
+    """Containers per server (Sec. IX-A: 4)."""
+    edge_service_s: float = 1.0
+    """Mean edge execution time S_e of one task in one container [s] [C]; each task's time is
+    drawn U(0.8, 1.2) x S_e."""
+    edge_background_load: float = 0.18
+    """Mean background CPU load L_bg of a container [C]; each container draws +- 0.03."""
+    edge_accuracy: float = 0.80
+    """Accuracy a_s of the edge model [C] (above every on-board model)."""
+    workload_bound: float = 0.5
+    """Load bound P of eq. (6) (50 % CPU, Sec. IX-C)."""
+    alpha: float = 0.5
+    """Latency/accuracy weight alpha of eq. (2)."""
+    latency_ref_s: float = 0.1
+    """Normaliser c_ref of the latency gain [s] [C]."""
+    accuracy_ref: float = 0.05
+    """Normaliser a_ref of the accuracy gain [C]."""
+    violation_penalty: float = 1.0
+    """kappa: reward penalty when a task lands on a container loaded above P (eq. 6) [C]."""
+    result_deadline_s: float = 60.0
+    """A result not returned within this time after completion is lost [C]."""
+    marl_slot_s: float = 0.5
+    """Decision slot of the multi-agent (PettingZoo) variant [s] [C]."""
+
+    def __post_init__(self) -> None:
+        _check_choice("scenario", self.scenario, SCENARIOS)
+        _check_choice("action_mode", self.action_mode, ACTION_MODES)
+        _check_choice("constellation", self.constellation, CONSTELLATIONS)
+        _check_choice("delay_model", self.delay_model, DELAY_MODELS)
+        _check_choice("relay_window", self.relay_window, RELAY_WINDOWS)
+        _check_float("episode_s", self.episode_s, 1.0, 86_400.0)
+        _check_int("n_agents", self.n_agents, 1, 100)
+        _check_int("walker_planes", self.walker_planes, 3, 200)
+        _check_int("walker_sats_per_plane", self.walker_sats_per_plane, 3, 200)
+        _check_int("walker_phasing", self.walker_phasing, 0, self.walker_planes - 1)
+        _check_float("walker_altitude_km", self.walker_altitude_km, 300.0, 2000.0)
+        _check_float("walker_inclination_deg", self.walker_inclination_deg, 0.0, 180.0)
+        _check_float("epoch_offset_max_s", self.epoch_offset_max_s, 0.0, 30 * 86_400.0)
+        _check_float("gs_lat_deg", self.gs_lat_deg, -90.0, 90.0)
+        _check_float("gs_lon_deg", self.gs_lon_deg, -180.0, 180.0)
+        _check_float("min_elevation_deg", self.min_elevation_deg, 0.0, 80.0)
+        _check_float("geometry_step_s", self.geometry_step_s, 0.5, 60.0)
+        _check_float("gs_rate_bps", self.gs_rate_bps, 1e3, 1e12)
+        _check_float("isl_rate_bps", self.isl_rate_bps, 1e3, 1e12)
+        _check_float("gs_loss", self.gs_loss, 0.0, 0.5)
+        _check_float("isl_loss", self.isl_loss, 0.0, 0.5)
+        _check_float("isl_grazing_altitude_km", self.isl_grazing_altitude_km, 0.0, 1000.0)
+        _check_float("task_mbit", self.task_mbit, 1e-6, 1e4)
+        _check_float("result_kbit", self.result_kbit, 0.0, 1e6)
+        _check_int("images_per_task", self.images_per_task, 1, 100_000)
+        _check_float("case_i_share", self.case_i_share, 0.0, 1.0)
+        _check_bool("adaptive_modeling", self.adaptive_modeling)
+        _check_float("onboard_load_mean", self.onboard_load_mean, 0.0, 0.6)
+        _check_int("n_servers", self.n_servers, 1, 64)
+        _check_int("containers_per_server", self.containers_per_server, 1, 64)
+        _check_float("edge_service_s", self.edge_service_s, 1e-4, 3600.0)
+        _check_float("edge_background_load", self.edge_background_load, 0.03, 0.97)
+        _check_float("edge_accuracy", self.edge_accuracy, 0.0, 1.0)
+        _check_float("workload_bound", self.workload_bound, 0.0, 1.0, low_open=True)
+        _check_float("alpha", self.alpha, 0.0, 1.0)
+        _check_float("latency_ref_s", self.latency_ref_s, 1e-6, 1e4)
+        _check_float("accuracy_ref", self.accuracy_ref, 1e-6, 1.0)
+        _check_float("violation_penalty", self.violation_penalty, 0.0, 1e6)
+        _check_float("result_deadline_s", self.result_deadline_s, 0.0, 86_400.0)
+        _check_float("marl_slot_s", self.marl_slot_s, 0.01, 60.0)
+
+    @property
+    def n_containers(self) -> int:
+        return self.n_servers * self.containers_per_server
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_overrides(
+        cls, base: RelayOffloadingConfig | None = None, **overrides: object
+    ) -> RelayOffloadingConfig:
+        """A config from keyword overrides; unknown names raise ``TypeError`` listing valid ones."""
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - valid)
+        if unknown:
+            raise TypeError(
+                f"unknown RelayOffloadingConfig parameter(s) {unknown}; valid: {sorted(valid)}"
+            )
+        values = (base or cls()).to_dict()
+        values.update(overrides)
+        return cls(**values)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool, got {value!r}")
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+
+
+def _check_float(name: str, value: object, low: float, high: float, low_open: bool = False) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be a finite number in [{low}, {high}], got {value!r}")
+    if (value <= low if low_open else value < low) or value > high:
+        bracket = "(" if low_open else "["
+        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")

@@ -1,0 +1,196 @@
+"""Per-episode orbit geometry: agent satellites, relay candidates, ground-station windows and
+ISL state, precomputed once at reset so each decision is a few array look-ups.
+
+Built on the shared orbit layer (``leo_envs.models``): a ``VisibilityIndex`` gives the
+ground-station passes (windows, eq. 27's T_a) and satellite positions; +Grid ISLs connect
+each satellite to its fore/aft neighbours in its plane and to one satellite in each adjacent
+plane; an ISL is up while its chord clears the Earth by ``isl_grazing_altitude_km``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from leo_envs.envs.relay_offloading.config import N_RELAY_CANDIDATES, RelayOffloadingConfig
+from leo_envs.models import orbits
+
+try:  # the shared visibility/ISL layer (contracts.md)
+    from leo_envs.models.isl import line_of_sight
+    from leo_envs.models.visibility import GroundSite, VisibilityIndex
+except ImportError:  # pragma: no cover - until the models helper's modules land on main
+    from leo_envs.envs.relay_offloading._interim_models import (
+        GroundSite,
+        VisibilityIndex,
+        line_of_sight,
+    )
+
+#: The index starts this long before t0, so passes rising up to 5 min early count (spec A6).
+LEAD_S = 300.0
+#: Base epoch of synthetic shells; t0 is drawn around it.
+SHELL_EPOCH = datetime(2024, 1, 1)
+
+CANDIDATE_NAMES = ("fore", "aft", "east", "west")
+
+
+@dataclass(frozen=True, eq=False)
+class EpisodeGeometry:
+    """Everything the simulator needs from the orbits for one episode (times: s after t0).
+
+    ``rel`` indexes the relevant satellites: agents first (0..N-1), then relay candidates.
+    """
+
+    t0: datetime
+    sat_index: NDArray[np.int64]  # [n_rel] constellation index
+    sat_names: tuple[str, ...]
+    candidates: NDArray[np.int64]  # [N, K] rel index of relay candidate k of agent n
+    same_plane: NDArray[np.bool_]  # [N, K]
+    rise_s: NDArray[np.float64]  # [n_rel, P] pass rise times, sorted (padding +inf)
+    set_s: NDArray[np.float64]  # [n_rel, P] pass set times (padding -inf)
+    grid_s: NDArray[np.float64]  # [G] ISL / ground-track grid
+    isl_up: NDArray[np.bool_]  # [N, K, G]
+    track_lat_deg: NDArray[np.float64]  # [n_rel, G] sub-satellite points
+    track_lon_deg: NDArray[np.float64]  # [n_rel, G]
+    gs_lat_deg: float
+    gs_lon_deg: float
+    step_s: float
+
+    @property
+    def n_agents(self) -> int:
+        return int(self.candidates.shape[0])
+
+    def remaining_window_s(self, rel: NDArray[np.int64], t_s: float) -> NDArray[np.float64]:
+        """T_a = t_end - t of the pass containing ``t_s`` (0 where not visible), eq. (27)."""
+        rise, set_ = self.rise_s[rel], self.set_s[rel]
+        inside = (rise <= t_s) & (t_s < set_)
+        return np.where(inside, set_ - t_s, 0.0).max(axis=-1)
+
+    def next_rise_s(self, rel: NDArray[np.int64], t_s: float) -> NDArray[np.float64]:
+        """Start of the next pass after ``t_s`` (inf if none in the index)."""
+        rise = self.rise_s[rel]
+        return np.where(rise > t_s, rise, np.inf).min(axis=-1)
+
+    def isl_up_at(self, agent: int, t_s: float) -> NDArray[np.bool_]:
+        """[K] ISL state of an agent's candidates at ``t_s``: up at both bracketing samples."""
+        k = min(max(int(t_s // self.step_s), 0), self.grid_s.size - 1)
+        return self.isl_ok[agent, k]
+
+    def window_end_s(self, rel: int, t_s: float) -> float:
+        """End of ``rel``'s pass containing ``t_s``; ``t_s`` itself if it is not visible."""
+        rise, set_ = self.rise_s[rel], self.set_s[rel]
+        k = int(np.searchsorted(rise, t_s, side="right")) - 1
+        if k >= 0 and t_s < set_[k]:
+            return float(set_[k])
+        return t_s
+
+    @cached_property
+    def isl_ok(self) -> NDArray[np.bool_]:
+        """[N, G, K] ISL up at a grid sample and the next one (conservative between samples)."""
+        up = self.isl_up
+        both = up & np.concatenate([up[..., 1:], up[..., -1:]], axis=-1)
+        return np.ascontiguousarray(both.transpose(0, 2, 1))
+
+
+def build_constellation(config: RelayOffloadingConfig, epoch: datetime):
+    """The shell of ``config`` at ``epoch`` and its (planes, sats per plane)."""
+    if config.constellation == "starlink_shell1":
+        return orbits.starlink_shell1(epoch), 72, 22
+    return (
+        orbits.walker_delta(
+            config.walker_planes,
+            config.walker_sats_per_plane,
+            config.walker_phasing,
+            config.walker_altitude_km,
+            config.walker_inclination_deg,
+            epoch,
+        ),
+        config.walker_planes,
+        config.walker_sats_per_plane,
+    )
+
+
+def plus_grid_candidates(sat: NDArray[np.int64], n_planes: int, per_plane: int):
+    """[n, 4] +Grid neighbours (fore, aft, east, west) of plane-major satellites and a same-
+    plane flag (Hypatia's convention with isl_shift = 0, seam kept)."""
+    plane, slot = np.divmod(np.asarray(sat, dtype=np.int64), per_plane)
+    fore = plane * per_plane + (slot + 1) % per_plane
+    aft = plane * per_plane + (slot - 1) % per_plane
+    east = ((plane + 1) % n_planes) * per_plane + slot
+    west = ((plane - 1) % n_planes) * per_plane + slot
+    cand = np.stack([fore, aft, east, west], axis=1)
+    same = np.broadcast_to(np.array([True, True, False, False]), cand.shape).copy()
+    return cand, same
+
+
+def build_geometry(config: RelayOffloadingConfig, t0: datetime) -> EpisodeGeometry:
+    """Propagate the shell around ``t0``, pick the agents and precompute windows and ISLs."""
+    constellation, n_planes, per_plane = build_constellation(config, SHELL_EPOCH)
+    tail_s = max(config.result_deadline_s, 300.0)
+    duration = LEAD_S + config.episode_s + tail_s
+    step = config.geometry_step_s
+    start = t0 - timedelta(seconds=LEAD_S)
+    site = GroundSite(config.gs_lat_deg, config.gs_lon_deg, 0.0)
+    index = VisibilityIndex(constellation, [site], start, duration, step, config.min_elevation_deg)
+    table = index.passes(0)
+    p_sat = np.asarray(table.sat, dtype=np.int64)
+    p_rise = np.asarray(table.rise_s, dtype=np.float64) - LEAD_S
+    p_set = np.asarray(table.set_s, dtype=np.float64) - LEAD_S
+
+    # Agents: the first satellites whose pass starts at or after t0 - 5 min (spec A6).
+    fresh = p_rise > -LEAD_S
+    order = np.argsort(p_rise[fresh], kind="stable")
+    _, first = np.unique(p_sat[fresh][order], return_index=True)
+    agents = p_sat[fresh][order][np.sort(first)][: config.n_agents]
+    if agents.size < config.n_agents:
+        raise ValueError(
+            f"n_agents={config.n_agents} exceeds the {agents.size} satellites with a pass "
+            f"starting in the episode; lower n_agents or use a denser shell"
+        )
+    cand_sat, same_plane = plus_grid_candidates(agents, n_planes, per_plane)
+    extra = np.setdiff1d(cand_sat.ravel(), agents)
+    sat_index = np.concatenate([agents, extra])
+    rel_of = {int(s): r for r, s in enumerate(sat_index)}
+    candidates = np.vectorize(rel_of.__getitem__, otypes=[np.int64])(cand_sat)
+
+    # Pass tables of the relevant satellites, padded to a rectangle.
+    n_rel = sat_index.size
+    per_sat = [np.flatnonzero(p_sat == s) for s in sat_index]
+    per_sat = [ix[np.argsort(p_rise[ix], kind="stable")] for ix in per_sat]
+    width = max(1, max(len(ix) for ix in per_sat))
+    rise = np.full((n_rel, width), np.inf)
+    set_ = np.full((n_rel, width), -np.inf)
+    for r, ix in enumerate(per_sat):
+        rise[r, : ix.size], set_[r, : ix.size] = p_rise[ix], p_set[ix]
+
+    # ISL line of sight and ground tracks on the episode grid.
+    grid = np.arange(0.0, config.episode_s + tail_s + step, step)
+    grid = grid[grid + LEAD_S <= duration]
+    pos = np.stack([index.sat_ecef_km(float(t) + LEAD_S)[sat_index] for t in grid], axis=1)
+    a = pos[: config.n_agents][:, None, :, :]  # [N, 1, G, 3]
+    b = pos[candidates]  # [N, K, G, 3]
+    isl_up = line_of_sight(
+        np.broadcast_to(a, b.shape), b, grazing_altitude_km=config.isl_grazing_altitude_km
+    )
+    r_km = np.linalg.norm(pos, axis=-1)
+    lat = np.degrees(np.arcsin(pos[..., 2] / r_km))
+    lon = np.degrees(np.arctan2(pos[..., 1], pos[..., 0]))
+    return EpisodeGeometry(
+        t0=t0,
+        sat_index=sat_index,
+        sat_names=tuple(constellation.names[int(s)] for s in sat_index),
+        candidates=candidates,
+        same_plane=same_plane,
+        rise_s=rise,
+        set_s=set_,
+        grid_s=grid,
+        isl_up=np.asarray(isl_up, dtype=bool).reshape(config.n_agents, N_RELAY_CANDIDATES, -1),
+        track_lat_deg=lat,
+        track_lon_deg=lon,
+        gs_lat_deg=config.gs_lat_deg,
+        gs_lon_deg=config.gs_lon_deg,
+        step_s=step,
+    )
