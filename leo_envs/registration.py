@@ -10,6 +10,10 @@ ENV_SPECS = {
         "vector_entry_point": "leo_envs.envs.link_scheduling.vector_env:LinkSchedulingVectorEnv",
         "max_episode_steps": None,
     },
+    "leo_envs/RelayOffloading-v0": {
+        "entry_point": "leo_envs.envs.relay_offloading.env:RelayOffloadingEnv",
+        "max_episode_steps": None,
+    },
 }
 
 

@@ -17,6 +17,15 @@ ACTION_MODES = ("offload", "route", "route_place")
 CONSTELLATIONS = ("starlink_shell1", "walker")
 N_RELAY_CANDIDATES = 4  # +Grid: fore, aft, and one neighbour in each adjacent plane
 
+#: A small, fast configuration for tests (a 12 x 12 Walker shell, 3 agents, 60 s).
+TEST_KWARGS: dict[str, object] = {
+    "constellation": "walker",
+    "walker_planes": 12,
+    "walker_sats_per_plane": 12,
+    "n_agents": 3,
+    "episode_s": 60.0,
+}
+
 
 @dataclass(frozen=True)
 class RelayOffloadingConfig:

@@ -140,8 +140,9 @@ def build_geometry(config: RelayOffloadingConfig, t0: datetime) -> EpisodeGeomet
     p_rise = np.asarray(table.rise_s, dtype=np.float64) - LEAD_S
     p_set = np.asarray(table.set_s, dtype=np.float64) - LEAD_S
 
-    # Agents: the first satellites whose pass starts at or after t0 - 5 min (spec A6).
-    fresh = p_rise > -LEAD_S
+    # Agents: the first satellites whose pass starts at or after t0 - 5 min (spec A6) and
+    # has not ended by t0 [C] (a pass already over carries no traffic of this episode).
+    fresh = (p_rise > -LEAD_S) & (p_set > 0.0)
     order = np.argsort(p_rise[fresh], kind="stable")
     _, first = np.unique(p_sat[fresh][order], return_index=True)
     agents = p_sat[fresh][order][np.sort(first)][: config.n_agents]
