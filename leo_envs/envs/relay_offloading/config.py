@@ -17,11 +17,11 @@ ACTION_MODES = ("offload", "route", "route_place")
 CONSTELLATIONS = ("starlink_shell1", "walker")
 N_RELAY_CANDIDATES = 4  # +Grid: fore, aft, and one neighbour in each adjacent plane
 
-#: A small, fast configuration for tests (a 12 x 12 Walker shell, 3 agents, 60 s).
+#: A small, fast configuration for tests (a 16 x 20 Walker shell, 3 agents, 60 s).
 TEST_KWARGS: dict[str, object] = {
     "constellation": "walker",
-    "walker_planes": 12,
-    "walker_sats_per_plane": 12,
+    "walker_planes": 16,
+    "walker_sats_per_plane": 20,
     "n_agents": 3,
     "episode_s": 60.0,
 }

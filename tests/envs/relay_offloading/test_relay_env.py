@@ -168,7 +168,7 @@ def make(**kw):
 @pytest.mark.parametrize("mode", ["offload", "route", "route_place"])
 def test_action_mask_matches_path_rule(mode):
     env = make(action_mode=mode, scenario="heavy")
-    _, info = env.reset(seed=1)
+    _, info = env.reset(seed=2)  # an episode whose agents need relays
     rng = np.random.default_rng(0)
     o = env.config.n_containers
     checked_relay = False
