@@ -315,6 +315,12 @@ class RelaySimulator:
         self.known_time_s[agent] = t_s
 
     # ------------------------------------------------------------------ summaries
+    def placement_counts(self) -> dict[str, int]:
+        counts = np.bincount(
+            np.asarray(self.records.placement, dtype=np.int64), minlength=len(PLACEMENTS)
+        )
+        return {name: int(c) for name, c in zip(PLACEMENTS, counts, strict=True)}
+
     def episode_summary(self) -> dict[str, object]:
         r = self.records
         lat = np.asarray(r.latency_s)
@@ -327,7 +333,7 @@ class RelaySimulator:
                 name: float(lat[place == k].mean()) if np.any(place == k) else float("nan")
                 for k, name in enumerate(PLACEMENTS)
             },
-            "counts": {name: int(np.sum(place == k)) for k, name in enumerate(PLACEMENTS)},
+            "counts": self.placement_counts(),
             "violations": int(np.sum(r.violation)),
             "mean_accuracy": float(np.mean(r.accuracy)) if lat.size else 0.0,
             "workload_series": np.concatenate([series, series.mean(axis=1, keepdims=True)], 1),

@@ -14,12 +14,7 @@ from leo_envs.envs.relay_offloading.core import PLACEMENTS, Candidates, RelaySim
 from leo_envs.envs.relay_offloading.episode import cached_geometry, draw_episode, draw_t0
 from leo_envs.envs.relay_offloading.instance import RelayInstance, build_instance
 from leo_envs.envs.relay_offloading.observation import obs_dim, observe
-from leo_envs.envs.relay_offloading.render import (
-    RelayFrame,
-    cone_radius_deg,
-    render_ansi,
-    render_rgb,
-)
+from leo_envs.envs.relay_offloading.render import RelayFrame, frame_of, render_ansi, render_rgb
 
 
 class RelayOffloadingEnv(gym.Env):
@@ -222,26 +217,6 @@ class RelayOffloadingEnv(gym.Env):
         return render_ansi(frame) if self.render_mode == "ansi" else render_rgb(frame)
 
     def _frame(self) -> RelayFrame:
-        sim, cfg = self.sim, self.config
-        geo = sim.geometry
+        sim = self.sim
         t = float(sim.data.arrival_s[min(self._task, sim.data.n_tasks - 1)])
-        k = min(int(t // geo.step_s), geo.grid_s.size - 1)
-        alt = cfg.walker_altitude_km if cfg.constellation == "walker" else 550.0
-        n = geo.n_agents
-        return RelayFrame(
-            t_s=t,
-            episode_s=cfg.episode_s,
-            gs_lat_deg=geo.gs_lat_deg,
-            gs_lon_deg=geo.gs_lon_deg,
-            cone_radius_deg=cone_radius_deg(alt, cfg.min_elevation_deg),
-            track_lat_deg=geo.track_lat_deg[:n, : k + 1],
-            track_lon_deg=geo.track_lon_deg[:n, : k + 1],
-            sat_lat_deg=geo.track_lat_deg[:, k],
-            sat_lon_deg=geo.track_lon_deg[:, k],
-            n_agents=n,
-            links=tuple(self._links),
-            visible=geo.remaining_window_s(np.arange(geo.sat_index.size), t) > 0.0,
-            edge_load=sim.cluster.load_at(t),
-            last_placement=self._last_placement,
-            counts=sim.episode_summary()["counts"] if self.render_mode == "ansi" else {},
-        )
+        return frame_of(sim, t, tuple(self._links), self._last_placement)

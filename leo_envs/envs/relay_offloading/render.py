@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from leo_envs.envs.relay_offloading.core import RelaySimulator
+
 FRAME_SIZE = (640, 400)
 
 
@@ -29,6 +31,33 @@ class RelayFrame:
     edge_load: NDArray[np.float64]  # [O]
     last_placement: str
     counts: dict[str, int]
+
+
+def frame_of(
+    sim: RelaySimulator, t_s: float, links: tuple[tuple[int, int], ...], last_placement: str
+) -> RelayFrame:
+    """The plain-data frame of a simulator at time ``t_s``."""
+    geo, cfg = sim.geometry, sim.config
+    k = min(max(int(t_s // geo.step_s), 0), geo.grid_s.size - 1)
+    alt = cfg.walker_altitude_km if cfg.constellation == "walker" else 550.0
+    n = geo.n_agents
+    return RelayFrame(
+        t_s=t_s,
+        episode_s=cfg.episode_s,
+        gs_lat_deg=geo.gs_lat_deg,
+        gs_lon_deg=geo.gs_lon_deg,
+        cone_radius_deg=cone_radius_deg(alt, cfg.min_elevation_deg),
+        track_lat_deg=geo.track_lat_deg[:n, : k + 1],
+        track_lon_deg=geo.track_lon_deg[:n, : k + 1],
+        sat_lat_deg=geo.track_lat_deg[:, k],
+        sat_lon_deg=geo.track_lon_deg[:, k],
+        n_agents=n,
+        links=links,
+        visible=geo.remaining_window_s(np.arange(geo.sat_index.size), t_s) > 0.0,
+        edge_load=sim.cluster.load_at(t_s),
+        last_placement=last_placement,
+        counts=sim.placement_counts(),
+    )
 
 
 def cone_radius_deg(altitude_km: float, min_elevation_deg: float) -> float:
