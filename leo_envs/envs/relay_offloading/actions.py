@@ -28,12 +28,12 @@ def n_actions(mode: str, n_containers: int) -> int:
 def action_mask(mode: str, feasible: NDArray[np.bool_], n_containers: int) -> NDArray[np.int8]:
     """Valid actions (1) under Alg. 4's feasibility ``[direct, relay_0..K-1]``; local always."""
     if mode == "offload":
-        mask = np.array([True, feasible.any()])
-    elif mode == "route":
-        mask = np.concatenate(([True], feasible))
-    else:
-        mask = np.concatenate(([True], np.repeat(feasible, n_containers)))
-    return mask.astype(np.int8)
+        return np.array([1, feasible.any()], dtype=np.int8)
+    if mode == "route":
+        mask = np.empty(feasible.size + 1, dtype=np.int8)
+        mask[0], mask[1:] = 1, feasible
+        return mask
+    return np.concatenate(([1], np.repeat(feasible, n_containers))).astype(np.int8)
 
 
 def decode(

@@ -53,6 +53,7 @@ class EdgeCluster:
         self._period_start = np.full((self.n_containers, self.RING), np.inf)
         self._period_end = np.full((self.n_containers, self.RING), -np.inf)
         self._slot = np.zeros(self.n_containers, dtype=np.int64)
+        self._load_cache: tuple[float, NDArray[np.float64]] | None = None  # reset on dispatch
 
     # ------------------------------------------------------------------ state queries
     def busy_at(self, t_s: float) -> NDArray[np.bool_]:
@@ -60,8 +61,13 @@ class EdgeCluster:
         return ((self._period_start <= t_s) & (t_s < self._period_end)).any(axis=1)
 
     def load_at(self, t_s: float) -> NDArray[np.float64]:
-        """[O] instantaneous CPU load L_o(t) = min(1, L_bg + busy) (spec A6)."""
-        return np.minimum(1.0, self.background_load + self.busy_at(t_s))
+        """[O] instantaneous CPU load L_o(t) = min(1, L_bg + busy) (spec A6), fresh array."""
+        cached = self._load_cache
+        if cached is not None and cached[0] == t_s:
+            return cached[1].copy()
+        load = np.minimum(1.0, self.background_load + self.busy_at(t_s))
+        self._load_cache = (t_s, load)
+        return load.copy()
 
     def backlog_s(self, t_s: float) -> NDArray[np.float64]:
         """[O] work queued or in service at ``t_s`` (time until each container is free) [s]."""
@@ -84,6 +90,7 @@ class EdgeCluster:
 
     def dispatch(self, container: int, arrival_s: float, service_s: float) -> tuple[float, float]:
         """Queue a task on ``container``; return its ``(start_s, end_s)`` (FIFO)."""
+        self._load_cache = None
         free = float(self.free_s[container])
         start = max(arrival_s, free)
         end = start + service_s

@@ -49,6 +49,7 @@ class Candidates:
 
     t_s: float
     agent: int
+    returns_result: bool  # Case I
     remaining_i_s: float  # T_a(i)
     d_direct_s: float  # Alg. 4's d (eqs. 1 / 29)
     d_relay_s: NDArray[np.float64]  # [K] d'_j (eqs. 28 / 30)
@@ -93,8 +94,9 @@ class RelaySimulator:
         self.config, self.geometry, self.data = config, geometry, data
         cfg = config
         n = geometry.n_agents
-        self.tx_free_s = np.zeros(geometry.sat_index.size)
-        self.cpu_free_s = np.zeros(n)
+        # Busy-until times of each satellite's transmitter and processor [s].
+        self.tx_free_s = [0.0] * int(geometry.sat_index.size)
+        self.cpu_free_s = [0.0] * n
         self.cluster = EdgeCluster(cfg.n_servers, cfg.containers_per_server, data.edge_background)
         self.messages = MessageCounter()
         self.known_load = np.tile(data.edge_background, (n, 1))
@@ -141,60 +143,89 @@ class RelaySimulator:
                 self.result_bits, cfg.isl_rate_bps, cfg.gs_rate_bps, cfg.isl_loss, cfg.gs_loss
             )
         )
-        # [N, 1 + K]: each agent and its relay candidates (rel indices), for one gather.
-        self._rel_all = np.concatenate([np.arange(n)[:, None], geometry.candidates], axis=1)
+        # Python mirrors of per-decision inputs (the hot path works on scalars).
+        self._rel_lists = tuple((a, *map(int, geometry.candidates[a])) for a in range(n))
+        self._same_lists = tuple(tuple(map(bool, row)) for row in geometry.same_plane)
+        self._path_delay_lists = {k: v[1].tolist() for k, v in self._path_delays.items()}
+        self._neighbor_window = cfg.relay_window == "neighbor"
+        self._delay_vectors = {}
+        for flag, (d, dj) in self._path_delays.items():
+            vec = np.concatenate(([d], dj))
+            vec.setflags(write=False)
+            dj.setflags(write=False)
+            self._delay_vectors[flag] = vec
+        self._agent_list = data.agent.tolist()
+        self._case_list = data.returns_result.tolist()
+        self._arrival_list = data.arrival_s.tolist()
+        self._image_list = self.image_s.tolist()
+        self._onboard_lists = data.onboard_load.tolist()
 
     # ------------------------------------------------------------------ helpers
     def onboard_load_at(self, agent: int, t_s: float) -> float:
-        u = self.data.onboard_load[agent]
-        return float(u[min(max(int(t_s), 0), u.size - 1)])
+        u = self._onboard_lists[agent]
+        return u[min(max(int(t_s), 0), len(u) - 1)]
 
     def _local_run(self, agent: int, t_s: float) -> tuple[float, float]:
         """(start, end) of a task run on board from ``t_s`` on (FIFO processor)."""
-        start = max(t_s, float(self.cpu_free_s[agent]))
+        start = max(t_s, self.cpu_free_s[agent])
         dur = (
             self.config.images_per_task
-            * self.image_s[agent]
+            * self._image_list[agent]
             * (1.0 + self.onboard_load_at(agent, start))
         )
         return start, start + dur
 
     # ------------------------------------------------------------------ decisions
     def candidates(self, task: int, t_s: float) -> Candidates:
-        """Alg. 4's view of ``task`` decided at ``t_s`` by its satellite."""
-        geo, cfg = self.geometry, self.config
-        agent = int(self.data.agent[task])
-        case_i = bool(self.data.returns_result[task])
-        rel = geo.candidates[agent]
-        remaining = geo.remaining_window_s(self._rel_all[agent], t_s)
-        isl_up = geo.isl_up_at(agent, t_s)
-        busy = self.tx_free_s[rel] > t_s
-        d_direct, d_relay = self._path_delays[case_i]
-        usable = isl_up & ~busy & (remaining[1:] > 0.0)
-        feasible = timing.feasible_paths(
-            d_direct,
-            remaining[0] > 0.0,
-            float(remaining[0]),
-            d_relay,
-            usable,
-            remaining[1:],
-            cfg.relay_window,
-        )
-        path = timing.choose_path(feasible, d_relay, geo.same_plane[agent])
+        """Alg. 4's view of ``task`` decided at ``t_s`` by its satellite.
+
+        Scalar Python on K = 4 candidates: array calls cost more than they save here.
+        """
+        geo = self.geometry
+        agent = self._agent_list[task]
+        case_i = self._case_list[task]
+        rels = self._rel_lists[agent]
+        remaining = geo.remaining_list(rels, t_s)
+        rem_i = remaining[0]
+        rem_j = remaining[1:]
+        g = min(max(int(t_s // geo.step_s), 0), geo.grid_s.size - 1)
+        isl_up = geo.isl_ok_lists[agent][g]
+        tx = self.tx_free_s
+        busy = [tx[r] > t_s for r in rels[1:]]
+        d_direct, d_relay_arr = self._path_delays[case_i]
+        d_relay = self._path_delay_lists[case_i]
+        window = rem_j if self._neighbor_window else [rem_i] * len(rem_j)
+        feas = [rem_i > 0.0 and d_direct <= rem_i]
+        feas += [
+            up and not b and rj > 0.0 and dj <= w
+            for up, b, rj, dj, w in zip(isl_up, busy, rem_j, d_relay, window, strict=True)
+        ]
+        path = timing.PATH_DIRECT if feas[0] else timing.PATH_LOCAL
+        if not feas[0] and any(feas):
+            same = self._same_lists[agent]
+            for want in (True, False):
+                best = min(
+                    ((d_relay[k], k) for k in range(len(rem_j)) if feas[1 + k] and same[k] == want),
+                    default=None,
+                )
+                if best is not None:
+                    path = timing.PATH_RELAY0 + best[1]
+                    break
         _, local_end = self._local_run(agent, t_s)
         return Candidates(
             t_s=t_s,
             agent=agent,
-            remaining_i_s=float(remaining[0]),
+            returns_result=case_i,
+            remaining_i_s=rem_i,
             d_direct_s=d_direct,
-            d_relay_s=d_relay,
-            remaining_j_s=remaining[1:],
-            isl_up=isl_up,
-            relay_busy=busy,
-            feasible=feasible,
+            d_relay_s=d_relay_arr,
+            remaining_j_s=np.array(rem_j),
+            isl_up=np.array(isl_up),
+            relay_busy=np.array(busy),
+            feasible=np.array(feas),
             path=path,
-            local_latency_s=local_end - float(self.data.arrival_s[task]),
-            image_latency_s=float(self.image_s[agent]) * (1.0 + self.onboard_load_at(agent, t_s)),
+            local_latency_s=local_end - self._arrival_list[task],
+            image_latency_s=self._image_list[agent] * (1.0 + self.onboard_load_at(agent, t_s)),
         )
 
     def apply(
@@ -215,12 +246,12 @@ class RelaySimulator:
         # Up-link of the raw data on the chosen path (FIFO transmitters).
         if path == timing.PATH_DIRECT:
             fwd_rel, relay_k = agent, -1
-            start = max(t, float(self.tx_free_s[agent]))
+            start = max(t, self.tx_free_s[agent])
             up = self.up_direct_s
         else:
             relay_k = path - timing.PATH_RELAY0
             fwd_rel = int(geo.candidates[agent, relay_k])
-            start = max(t, float(self.tx_free_s[agent]), float(self.tx_free_s[fwd_rel]))
+            start = max(t, self.tx_free_s[agent], self.tx_free_s[fwd_rel])
             up = self.up_relay_s
         window = geo.window_end_s(fwd_rel, start) - start
         end = start + up
@@ -229,9 +260,9 @@ class RelaySimulator:
         if window < up or not isl_ok:
             # Cut by the window end (or the ISL): the wasted air time, then local (spec A4).
             fail_t = start + (min(window, up) if window > 0.0 else 0.0)
-            self.tx_free_s[agent] = max(float(self.tx_free_s[agent]), fail_t)
+            self.tx_free_s[agent] = max(self.tx_free_s[agent], fail_t)
             if relay_k >= 0:
-                self.tx_free_s[fwd_rel] = max(float(self.tx_free_s[fwd_rel]), fail_t)
+                self.tx_free_s[fwd_rel] = max(self.tx_free_s[fwd_rel], fail_t)
             _, local_end = self._local_run(agent, fail_t)
             self.cpu_free_s[agent] = local_end
             latency = local_end - arrival
@@ -307,6 +338,10 @@ class RelaySimulator:
         r.violation.append(out.violation)
         r.reward.append(out.reward)
         return out
+
+    def path_delay_vector(self, cand: Candidates) -> NDArray[np.float64]:
+        """Read-only ``[d, d'_0, ..., d'_{K-1}]`` of Alg. 4 for the candidate's task case."""
+        return self._delay_vectors[cand.returns_result]
 
     def refresh_edge_state(self, agent: int, t_s: float, n_messages: int = 1) -> None:
         """The satellite asks the LBS for the containers' loads (``n_messages`` sat<->LBS)."""

@@ -82,7 +82,7 @@ class RelayOffloadingEnv(gym.Env):
             )
         self.config = RelayOffloadingConfig.from_overrides(config, **overrides)
         self.render_mode = render_mode
-        o = self.config.n_containers
+        o = self._n_containers = self.config.n_containers
         self.action_space = spaces.Discrete(actions.n_actions(self.config.action_mode, o))
         self.observation_space = spaces.Box(0.0, 1.0, (obs_dim(o),), dtype=np.float32)
         self.sim: RelaySimulator | None = None
@@ -113,7 +113,7 @@ class RelayOffloadingEnv(gym.Env):
             raise RuntimeError("episode is over (truncated); call reset()")
         a = self._check_action(action)
         cfg, sim, cand = self.config, self.sim, self._cand
-        path, container, played = actions.decode(cfg.action_mode, a, cand, cfg.n_containers)
+        path, container, played = actions.decode(cfg.action_mode, a, cand, self._n_containers)
         out = sim.apply(self._task, cand, path, container)
         if out.placement == 2:
             k = path - timing.PATH_RELAY0
@@ -159,19 +159,20 @@ class RelayOffloadingEnv(gym.Env):
     def _decision_info(self) -> dict[str, Any]:
         sim, cand, cfg = self.sim, self._cand, self.config
         edge = sim.cluster.load_at(cand.t_s)
+        mask = actions.action_mask(cfg.action_mode, cand.feasible, self._n_containers)
         return {
             "sim_time_s": cand.t_s,
             "elapsed_s": cand.t_s,
             "agent": cand.agent,
-            "action_mask": actions.action_mask(cfg.action_mode, cand.feasible, cfg.n_containers),
+            "action_mask": mask,
             "alg4_path": cand.path,
             "local_latency_s": cand.local_latency_s,
             "image_latency_s": cand.image_latency_s,
-            "path_delay_s": np.concatenate(([cand.d_direct_s], cand.d_relay_s)),
+            "path_delay_s": sim.path_delay_vector(cand).copy(),
             "feasible_paths": cand.feasible.copy(),
             "edge_load": edge,
             "edge_backlog_s": sim.cluster.backlog_s(cand.t_s),
-            "cluster_load": float(edge.mean()),
+            "cluster_load": float(edge.sum()) / edge.size,
             "messages": sim.messages.as_dict(),
         }
 

@@ -81,11 +81,36 @@ class EpisodeGeometry:
 
     def window_end_s(self, rel: int, t_s: float) -> float:
         """End of ``rel``'s pass containing ``t_s``; ``t_s`` itself if it is not visible."""
-        rise, set_ = self.rise_s[rel], self.set_s[rel]
-        k = int(np.searchsorted(rise, t_s, side="right")) - 1
-        if k >= 0 and t_s < set_[k]:
-            return float(set_[k])
+        for rise, set_ in self.pass_lists[rel]:
+            if rise <= t_s < set_:
+                return set_
         return t_s
+
+    @cached_property
+    def pass_lists(self) -> tuple[tuple[tuple[float, float], ...], ...]:
+        """Per rel satellite, its passes as Python ``(rise, set)`` tuples (fast scalar path)."""
+        return tuple(
+            tuple((float(a), float(b)) for a, b in zip(r, s, strict=True) if np.isfinite(a))
+            for r, s in zip(self.rise_s, self.set_s, strict=True)
+        )
+
+    def remaining_list(self, rels: tuple[int, ...], t_s: float) -> list[float]:
+        """Scalar-path :meth:`remaining_window_s` for a few satellites (Python floats)."""
+        passes = self.pass_lists
+        out = []
+        for r in rels:
+            rem = 0.0
+            for rise, set_ in passes[r]:
+                if rise <= t_s < set_:
+                    rem = set_ - t_s
+                    break
+            out.append(rem)
+        return out
+
+    @cached_property
+    def isl_ok_lists(self) -> tuple[tuple[tuple[bool, ...], ...], ...]:
+        """[N][G] tuples of K booleans: :attr:`isl_ok` as Python data."""
+        return tuple(tuple(tuple(bool(x) for x in row) for row in agent) for agent in self.isl_ok)
 
     @cached_property
     def isl_ok(self) -> NDArray[np.bool_]:

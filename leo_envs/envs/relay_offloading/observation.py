@@ -39,33 +39,35 @@ def obs_dim(n_containers: int) -> int:
 
 
 def observe(sim: RelaySimulator, task: int, cand: Candidates) -> NDArray[np.float32]:
+    """The [0, 1]-clipped observation vector (layout in the module docstring)."""
     cfg = sim.config
     n, t = cand.agent, cand.t_s
-    head = [
+    values = [
         1.0,
-        float(sim.data.returns_result[task]),
+        float(sim._case_list[task]),
         cand.image_latency_s / 0.04,
         float(sim.accuracy_local[n]),
         sim.onboard_load_at(n, t) / 0.6,
-        (float(sim.cpu_free_s[n]) - t) / 60.0,
+        (sim.cpu_free_s[n] - t) / 60.0,
         cand.local_latency_s / 60.0,
         float(cand.remaining_i_s > 0.0),
         cand.remaining_i_s / 600.0,
         cand.d_direct_s / 10.0,
         float(cand.feasible[0]),
     ]
-    block = np.stack(
-        [
-            cand.isl_up,
-            cand.relay_busy,
-            cand.remaining_j_s / 600.0,
-            cand.d_relay_s / 10.0,
-            sim.geometry.same_plane[n],
-            cand.feasible[1:],
-        ],
-        axis=1,
-    ).ravel()
-    tail = [(t - float(sim.known_time_s[n])) / 600.0, t / cfg.episode_s]
-    out = np.concatenate((head, block, sim.known_load[n], tail))
-    np.clip(out, 0.0, 1.0, out=out)
-    return out.astype(np.float32)
+    same = sim._same_lists[n]
+    for k, (up, busy, rem, d, feas) in enumerate(
+        zip(
+            cand.isl_up.tolist(),
+            cand.relay_busy.tolist(),
+            cand.remaining_j_s.tolist(),
+            cand.d_relay_s.tolist(),
+            cand.feasible[1:].tolist(),
+            strict=True,
+        )
+    ):
+        values += [float(up), float(busy), rem / 600.0, d / 10.0, float(same[k]), float(feas)]
+    values += sim.known_load[n].tolist()
+    values += [(t - sim.known_time_s[n]) / 600.0, t / cfg.episode_s]
+    out = np.array(values, dtype=np.float32)
+    return np.clip(out, 0.0, 1.0, out=out)
