@@ -79,8 +79,8 @@ def build_fsmc(
     """
     if n_levels < 1:
         raise ValueError(f"n_levels must be >= 1, got {n_levels}")
-    if not 0.0 <= abs(correlation) < 1.0:
-        raise ValueError(f"correlation must lie in (-1, 1), got {correlation}")
+    if not 0.0 <= abs(correlation) <= 1.0:
+        raise ValueError(f"correlation must lie in [-1, 1], got {correlation}")
     rng = np.random.default_rng(seed)
     power = np.abs(correlated_complex_fading(rng, n_steps, n_paths, correlation, k_factor_db)) ** 2
     thresholds = np.quantile(power, np.arange(1, n_levels) / n_levels)
@@ -90,7 +90,11 @@ def build_fsmc(
     counts = np.zeros((n_levels, n_levels))
     np.add.at(counts, (levels[:-1].ravel(), levels[1:].ravel()), 1.0)
     transition = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    eigvals, eigvecs = np.linalg.eig(transition.T)
-    stationary = np.real(eigvecs[:, np.argmin(np.abs(eigvals - 1.0))])
-    stationary = np.abs(stationary) / np.abs(stationary).sum()
+    if abs(correlation) == 1.0:  # static fading (no Doppler): every level is absorbing, so
+        # the invariant law is not unique; the paths' own level frequencies are the answer
+        stationary = np.bincount(levels[0], minlength=n_levels) / levels.shape[1]
+    else:
+        eigvals, eigvecs = np.linalg.eig(transition.T)
+        stationary = np.real(eigvecs[:, np.argmin(np.abs(eigvals - 1.0))])
+        stationary = np.abs(stationary) / np.abs(stationary).sum()
     return FiniteStateMarkovChannel(thresholds, level_gain, transition, stationary)

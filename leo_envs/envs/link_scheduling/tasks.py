@@ -8,9 +8,10 @@ demands and FSMC small-scale fading paths; that draw is all that happens at rese
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +19,7 @@ from numpy.typing import NDArray
 from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.models import channels, fsmc, orbits
+from leo_envs.tasks import Task, check_array_field, derived_field
 
 EARTH_RADIUS_M = 6_371_000.0
 ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -27,19 +29,26 @@ PASS_TABLE_STEP_S = 10.0
 
 
 @dataclass(frozen=True, eq=False)
-class LinkSchedulingTask:
+class LinkSchedulingTask(Task):
     """One stationary configuration of the network (a meta-learning task).
 
-    Arrays have K = ``max_devices`` entries; absent device slots have ``present=False``.
-    ``large_scale_gain`` [T, J, K] holds path loss, antenna gains, pitch-angle factor,
-    atmospheric loss and blockage (linear); small-scale fading is drawn per episode.
-    Derived for the env's speed: ``eligible`` [J, K]; ``snr_feature_base`` [T, J, K]
-    log10 of the large-scale SNR (float32; very low for absent devices); ``min_level``
-    [T, J, K] the lowest FSMC level at which the link's interference-free SINR meets the
-    threshold (L if never or if ineligible).
+    Serialised fields (``to_dict``, ``task_id``): arrays over K = ``max_devices`` device
+    slots (absent ones have ``present=False``): ``positions_m`` [K, 2] east/north offsets
+    from the BS (m), ``present``, ``is_iot``, ``weight`` (priority, > 0); the demand range
+    (Mbit), the rain attenuation chi (dB/km), ``blockage_db`` [J, K] extra loss per link,
+    and the LEO pass (s after ``ORBIT_EPOCH``).
+
+    Derived when the task is built for a config (``LinkSchedulingTask.build(config=...,
+    ...)``): ``large_scale_gain`` [T, J, K] (path loss, antenna gains, pitch-angle
+    factor, atmospheric loss and blockage, linear; small-scale fading is drawn per
+    episode), the LEO elevation, and for the env's speed ``eligible`` [J, K],
+    ``snr_feature_base`` [T, J, K] log10 of the large-scale SNR (float32; very low for
+    absent devices) and ``min_level`` [T, J, K], the lowest FSMC level at which the link's
+    interference-free SINR meets the threshold (L if never or if ineligible).
     """
 
-    task_id: int
+    family: ClassVar[str] = "link_scheduling"
+
     positions_m: NDArray[np.float64]
     present: NDArray[np.bool_]
     is_iot: NDArray[np.bool_]
@@ -49,15 +58,88 @@ class LinkSchedulingTask:
     rain_attenuation_db_per_km: float
     blockage_db: NDArray[np.float64]
     pass_time_s: float
-    leo_elevation_deg: float
-    large_scale_gain: NDArray[np.float64]
-    eligible: NDArray[np.bool_]
-    snr_feature_base: NDArray[np.float32]
-    min_level: NDArray[np.uint8]
+    config: LinkSchedulingConfig = derived_field()
+    leo_elevation_deg: float = derived_field()
+    large_scale_gain: NDArray[np.float64] = derived_field()
+    eligible: NDArray[np.bool_] = derived_field()
+    snr_feature_base: NDArray[np.float32] = derived_field()
+    min_level: NDArray[np.uint8] = derived_field()
 
     @property
     def n_present(self) -> int:
         return int(self.present.sum())
+
+    @property
+    def name(self) -> str:
+        return (
+            f"link_scheduling[{self.n_present} devices, demand {self.demand_mbit_low:.3g}-"
+            f"{self.demand_mbit_high:.3g} Mbit, chi {self.rain_attenuation_db_per_km:.3g} dB/km, "
+            f"{int((self.blockage_db > 0).sum())} blocked links, pass t={self.pass_time_s:.0f} s]"
+        )
+
+    @classmethod
+    def build(
+        cls, config: LinkSchedulingConfig | None = None, **fields_: Any
+    ) -> LinkSchedulingTask:
+        """A task of ``config`` (default config if None) from its serialised fields."""
+        return make_task(config if config is not None else LinkSchedulingConfig(), **fields_)
+
+    def _build_context(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def validate(self, config: LinkSchedulingConfig | None = None) -> None:
+        """``ValueError`` naming the field if malformed or built for another config."""
+        check_task_fields(self.config, self.spec())
+        if config is None:
+            return
+        mine, theirs = self.config.to_dict(), config.to_dict()
+        differing = sorted(
+            name
+            for name in mine
+            if name not in TASK_INDEPENDENT_FIELDS and mine[name] != theirs[name]
+        )
+        if differing:
+            raise ValueError(
+                f"task {self.task_id} was made for another config (fields differing: "
+                f"{differing}); build it with this env's sample_tasks or "
+                f"LinkSchedulingTask.from_dict(data, config=env.unwrapped.config)"
+            )
+
+
+# Config fields a task's derived arrays do not depend on: a task built under another value
+# of these is valid for the env (the task carries its own population and demand range).
+TASK_INDEPENDENT_FIELDS = frozenset({
+    "n_devices", "iot_fraction", "demand_mbit_low", "demand_mbit_high",
+    "served_threshold_fraction", "vip_fraction", "vip_weight", "served_term_weight",
+    "data_term_weight", "scenario", "update_interval", "invalid_action",
+    "invalid_action_penalty",
+})
+
+
+def check_task_fields(config: LinkSchedulingConfig, values: dict[str, Any]) -> dict[str, Any]:
+    """The serialised fields as arrays of the right shape, dtype and range for ``config``,
+    else ``ValueError`` naming the field."""
+    k, n_tx = config.max_devices, len(TRANSMITTERS)
+    out = dict(values)
+    out["positions_m"] = check_array_field("positions_m", values["positions_m"], (k, 2))
+    for name in ("present", "is_iot"):
+        out[name] = check_array_field(name, values[name], (k,), kind="b")
+    out["weight"] = check_array_field("weight", values["weight"], (k,), low=1e-6, high=1e6)
+    out["blockage_db"] = check_array_field(
+        "blockage_db", values["blockage_db"], (n_tx, k), low=0.0, high=300.0
+    )
+    for name, low, high in (
+        ("demand_mbit_low", 1e-9, 1e6), ("demand_mbit_high", 1e-9, 1e6),
+        ("rain_attenuation_db_per_km", 0.0, 10.0), ("pass_time_s", 0.0, 1e9),
+    ):
+        value = check_array_field(name, values[name], (), low=low, high=high)
+        out[name] = float(value)
+    if out["demand_mbit_high"] < out["demand_mbit_low"]:
+        raise ValueError(
+            f"task field 'demand_mbit_high' ({out['demand_mbit_high']}) must be >= "
+            f"demand_mbit_low ({out['demand_mbit_low']})"
+        )
+    return out
 
 
 FSMC_RESOLUTION_BITS = 12  # 2**12-entry inverse-CDF rows: the tables fit in L2 cache
@@ -181,7 +263,6 @@ def large_scale_gain(
 
 def make_task(
     config: LinkSchedulingConfig,
-    task_id: int,
     positions_m: NDArray[np.float64],
     present: NDArray[np.bool_],
     is_iot: NDArray[np.bool_],
@@ -192,33 +273,34 @@ def make_task(
     blockage_db: NDArray[np.float64],
     pass_time_s: float,
 ) -> LinkSchedulingTask:
-    """Build a task and its large-scale gains (validates shapes)."""
-    k = config.max_devices
-    expected = {"positions_m": (k, 2), "present": (k,), "is_iot": (k,), "weight": (k,),
-                "blockage_db": (len(TRANSMITTERS), k)}
-    arrays = {"positions_m": positions_m, "present": present, "is_iot": is_iot,
-              "weight": weight, "blockage_db": blockage_db}
-    for name, shape in expected.items():
-        if np.shape(arrays[name]) != shape:
-            raise ValueError(f"task {name} must have shape {shape}, got {np.shape(arrays[name])}")
+    """Build a task of ``config`` and its large-scale gains (validates every field)."""
+    values = check_task_fields(config, {
+        "positions_m": positions_m, "present": present, "is_iot": is_iot, "weight": weight,
+        "demand_mbit_low": demand_mbit_low, "demand_mbit_high": demand_mbit_high,
+        "rain_attenuation_db_per_km": rain_attenuation_db_per_km,
+        "blockage_db": blockage_db, "pass_time_s": pass_time_s,
+    })
+    positions_m = np.asarray(values["positions_m"], dtype=np.float64)
+    blockage_db = np.asarray(values["blockage_db"], dtype=np.float64)
     gain, elevation = large_scale_gain(
-        config, positions_m, pass_time_s, rain_attenuation_db_per_km, blockage_db
+        config, positions_m, values["pass_time_s"], values["rain_attenuation_db_per_km"],
+        blockage_db,
     )
-    present = np.asarray(present, dtype=bool)
-    is_iot = np.asarray(is_iot, dtype=bool)
+    present = np.asarray(values["present"], dtype=bool)
+    is_iot = np.asarray(values["is_iot"], dtype=bool)
     eligible = link_eligibility(present, is_iot)
     feature_base, min_level = _link_quality_tables(config, gain, eligible, present)
     task = LinkSchedulingTask(
-        task_id=task_id,
-        positions_m=np.asarray(positions_m, dtype=np.float64),
+        positions_m=positions_m,
         present=present,
         is_iot=is_iot,
-        weight=np.asarray(weight, dtype=np.float64),
-        demand_mbit_low=float(demand_mbit_low),
-        demand_mbit_high=float(demand_mbit_high),
-        rain_attenuation_db_per_km=float(rain_attenuation_db_per_km),
-        blockage_db=np.asarray(blockage_db, dtype=np.float64),
-        pass_time_s=float(pass_time_s),
+        weight=np.asarray(values["weight"], dtype=np.float64),
+        demand_mbit_low=values["demand_mbit_low"],
+        demand_mbit_high=values["demand_mbit_high"],
+        rain_attenuation_db_per_km=values["rain_attenuation_db_per_km"],
+        blockage_db=blockage_db,
+        pass_time_s=values["pass_time_s"],
+        config=config,
         leo_elevation_deg=elevation,
         large_scale_gain=gain,
         eligible=eligible,
@@ -251,18 +333,6 @@ def _link_quality_tables(
     return feature, min_level.astype(np.uint8)
 
 
-def with_changes(config: LinkSchedulingConfig, task: LinkSchedulingTask, **changes: object):
-    """A new task equal to ``task`` except for ``changes`` (gains recomputed)."""
-    fields_ = {
-        name: getattr(task, name)
-        for name in ("task_id", "positions_m", "present", "is_iot", "weight", "demand_mbit_low",
-                     "demand_mbit_high", "rain_attenuation_db_per_km", "blockage_db",
-                     "pass_time_s")
-    }
-    fields_.update(changes)
-    return make_task(config, **fields_)
-
-
 def random_devices(
     config: LinkSchedulingConfig, rng: np.random.Generator, n: int
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
@@ -284,16 +354,14 @@ def random_pass_time_s(config: LinkSchedulingConfig, rng: np.random.Generator) -
     return float(times[rng.integers(times.size)])
 
 
-def initial_task(
-    config: LinkSchedulingConfig, rng: np.random.Generator, task_id: int = 0
-) -> LinkSchedulingTask:
+def initial_task(config: LinkSchedulingConfig, rng: np.random.Generator) -> LinkSchedulingTask:
     """The normal-condition task: ``n_devices`` present devices, default demand and weather."""
     k = config.max_devices
     positions, is_iot, weight = random_devices(config, rng, k)
     present = np.zeros(k, dtype=bool)
     present[: config.n_devices] = True
     return make_task(
-        config, task_id, positions, present, is_iot, weight,
+        config, positions, present, is_iot, weight,
         config.demand_mbit_low, config.demand_mbit_high, config.rain_attenuation_db_per_km,
         np.zeros((len(TRANSMITTERS), k)), random_pass_time_s(config, rng),
     )
@@ -457,7 +525,3 @@ def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArr
     """Inverse-CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling: the
     next level of every (row, uniform) for the start and step laws, and its log10 gain."""
     return _chain_tables_cached(_chain_key(config))
-
-
-def replace_task_id(task: LinkSchedulingTask, task_id: int) -> LinkSchedulingTask:
-    return replace(task, task_id=task_id)
