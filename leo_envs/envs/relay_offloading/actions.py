@@ -25,15 +25,16 @@ def n_actions(mode: str, n_containers: int) -> int:
     return 1 + (1 + N_RELAY_CANDIDATES) * n_containers
 
 
-def action_mask(mode: str, feasible: NDArray[np.bool_], n_containers: int) -> NDArray[np.int8]:
-    """Valid actions (1) under Alg. 4's feasibility ``[direct, relay_0..K-1]``; local always."""
+def action_mask(mode: str, feasible: NDArray[np.bool_], n_containers: int) -> NDArray[np.bool_]:
+    """Valid actions under Alg. 4's feasibility ``[direct, relay_0..K-1]``; local always.
+    A fresh boolean array."""
     if mode == "offload":
-        return np.array([1, feasible.any()], dtype=np.int8)
+        return np.array([True, feasible.any()])
     if mode == "route":
-        mask = np.empty(feasible.size + 1, dtype=np.int8)
-        mask[0], mask[1:] = 1, feasible
+        mask = np.empty(feasible.size + 1, dtype=bool)
+        mask[0], mask[1:] = True, feasible
         return mask
-    return np.concatenate(([1], np.repeat(feasible, n_containers))).astype(np.int8)
+    return np.concatenate(([True], np.repeat(feasible, n_containers)))
 
 
 def decode(

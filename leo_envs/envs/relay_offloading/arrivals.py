@@ -19,13 +19,19 @@ MEAN_INTERARRIVAL_S: dict[str, tuple[float, float]] = {
 
 
 def arrival_rates_per_s(
-    scenario: str, n_sats: int, rng: np.random.Generator
+    interarrival_low_s: float,
+    interarrival_high_s: float,
+    n_sats: int,
+    rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """[n_sats] Poisson arrival rate of each satellite [tasks/s] for ``scenario``."""
-    if scenario not in MEAN_INTERARRIVAL_S:
-        raise ValueError(f"scenario must be one of {tuple(MEAN_INTERARRIVAL_S)}, got {scenario!r}")
-    low, high = MEAN_INTERARRIVAL_S[scenario]
-    return 1.0 / rng.uniform(low, high, size=n_sats)
+    """[n_sats] Poisson rates [tasks/s]: each satellite's mean inter-arrival time is drawn
+    U(low, high) s (the ranges of :data:`MEAN_INTERARRIVAL_S` per case)."""
+    if not 0.0 < interarrival_low_s <= interarrival_high_s:
+        raise ValueError(
+            "need 0 < interarrival_low_s <= interarrival_high_s, got "
+            f"{interarrival_low_s}, {interarrival_high_s}"
+        )
+    return 1.0 / rng.uniform(interarrival_low_s, interarrival_high_s, size=n_sats)
 
 
 def poisson_arrivals(

@@ -6,13 +6,12 @@ section 9 lists them). Units are in the names.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
-from leo_envs.envs.relay_offloading.arrivals import MEAN_INTERARRIVAL_S
+from leo_envs.envs.common.config import EnvConfig, check_int
+from leo_envs.envs.relay_offloading.tasks import SCENARIOS
 from leo_envs.envs.relay_offloading.timing import DELAY_MODELS, RELAY_WINDOWS
 
-SCENARIOS = tuple(MEAN_INTERARRIVAL_S)
 ACTION_MODES = ("offload", "route", "route_place")
 CONSTELLATIONS = ("starlink_shell1", "walker")
 N_RELAY_CANDIDATES = 4  # +Grid: fore, aft, and one neighbour in each adjacent plane
@@ -28,12 +27,15 @@ TEST_KWARGS: dict[str, object] = {
 
 
 @dataclass(frozen=True)
-class RelayOffloadingConfig:
+class RelayOffloadingConfig(EnvConfig):
     """Every parameter of RelayOffloading-v0."""
 
     scenario: str = "normal"
     """Task-arrival case of Sec. IX-C: ``light`` (1 task / 5-10 s per satellite), ``normal``
-    (1 / 2 s) or ``heavy`` (1 / s)."""
+    (1 / 2 s) or ``heavy`` (1 / s), each with t0 redrawn at every task switch; ``mixed``
+    redraws the case too (see ``tasks.py``)."""
+    update_interval: int = 1
+    """Episodes per task: the scenario draws a new task (t0, case) this often."""
     action_mode: str = "offload"
     """``offload``: Discrete(2) {local, offload}, the env picks the path (Alg. 4) and the
     LBS the container; ``route``: Discrete(2 + K) {local, direct, relay_1..K}; ``route_place``:
@@ -58,7 +60,7 @@ class RelayOffloadingConfig:
     epoch_offset_max_s: float = 86_400.0
     """t0 is drawn uniformly within +- this many seconds of the shell epoch [C]."""
     gs_lat_deg: float = 40.45
-    """Ground-station latitude [deg] (Miyun, Sec. IX-A)."""
+    """Ground-station latitude [deg] (Miyun, Sec. IX-A); tasks carry their site."""
     gs_lon_deg: float = 116.85
     """Ground-station longitude [deg] (Miyun)."""
     min_elevation_deg: float = 10.0
@@ -105,7 +107,7 @@ class RelayOffloadingConfig:
     edge_accuracy: float = 0.80
     """Accuracy a_s of the edge model [C] (above every on-board model)."""
     workload_bound: float = 0.5
-    """Load bound P of eq. (6) (50 % CPU, Sec. IX-C)."""
+    """Load bound P of eq. (6) (50 % CPU, Sec. IX-C), in [0.01, 1]."""
     alpha: float = 0.5
     """Latency/accuracy weight alpha of eq. (2)."""
     latency_ref_s: float = 0.1
@@ -120,89 +122,55 @@ class RelayOffloadingConfig:
     """Decision slot of the multi-agent (PettingZoo) variant [s] [C]."""
 
     def __post_init__(self) -> None:
-        _check_choice("scenario", self.scenario, SCENARIOS)
-        _check_choice("action_mode", self.action_mode, ACTION_MODES)
-        _check_choice("constellation", self.constellation, CONSTELLATIONS)
-        _check_choice("delay_model", self.delay_model, DELAY_MODELS)
-        _check_choice("relay_window", self.relay_window, RELAY_WINDOWS)
-        _check_float("episode_s", self.episode_s, 1.0, 86_400.0)
-        _check_int("n_agents", self.n_agents, 1, 100)
-        _check_int("walker_planes", self.walker_planes, 3, 200)
-        _check_int("walker_sats_per_plane", self.walker_sats_per_plane, 3, 200)
-        _check_int("walker_phasing", self.walker_phasing, 0, self.walker_planes - 1)
-        _check_float("walker_altitude_km", self.walker_altitude_km, 300.0, 2000.0)
-        _check_float("walker_inclination_deg", self.walker_inclination_deg, 0.0, 180.0)
-        _check_float("epoch_offset_max_s", self.epoch_offset_max_s, 0.0, 30 * 86_400.0)
-        _check_float("gs_lat_deg", self.gs_lat_deg, -90.0, 90.0)
-        _check_float("gs_lon_deg", self.gs_lon_deg, -180.0, 180.0)
-        _check_float("min_elevation_deg", self.min_elevation_deg, 0.0, 80.0)
-        _check_float("geometry_step_s", self.geometry_step_s, 0.5, 60.0)
-        _check_float("gs_rate_bps", self.gs_rate_bps, 1e3, 1e12)
-        _check_float("isl_rate_bps", self.isl_rate_bps, 1e3, 1e12)
-        _check_float("gs_loss", self.gs_loss, 0.0, 0.5)
-        _check_float("isl_loss", self.isl_loss, 0.0, 0.5)
-        _check_float("isl_grazing_altitude_km", self.isl_grazing_altitude_km, 0.0, 1000.0)
-        _check_float("task_mbit", self.task_mbit, 1e-6, 1e4)
-        _check_float("result_kbit", self.result_kbit, 0.0, 1e6)
-        _check_int("images_per_task", self.images_per_task, 1, 100_000)
-        _check_float("case_i_share", self.case_i_share, 0.0, 1.0)
-        _check_bool("adaptive_modeling", self.adaptive_modeling)
-        _check_float("onboard_load_mean", self.onboard_load_mean, 0.0, 0.6)
-        _check_int("n_servers", self.n_servers, 1, 64)
-        _check_int("containers_per_server", self.containers_per_server, 1, 64)
-        _check_float("edge_service_s", self.edge_service_s, 1e-4, 3600.0)
-        _check_float("edge_background_load", self.edge_background_load, 0.03, 0.97)
-        _check_float("edge_accuracy", self.edge_accuracy, 0.0, 1.0)
-        _check_float("workload_bound", self.workload_bound, 0.0, 1.0, low_open=True)
-        _check_float("alpha", self.alpha, 0.0, 1.0)
-        _check_float("latency_ref_s", self.latency_ref_s, 1e-6, 1e4)
-        _check_float("accuracy_ref", self.accuracy_ref, 1e-6, 1.0)
-        _check_float("violation_penalty", self.violation_penalty, 0.0, 1e6)
-        _check_float("result_deadline_s", self.result_deadline_s, 0.0, 86_400.0)
-        _check_float("marl_slot_s", self.marl_slot_s, 0.01, 60.0)
+        self.check_fields(
+            {
+                "scenario": (SCENARIOS.names(),),
+                "action_mode": (ACTION_MODES,),
+                "constellation": (CONSTELLATIONS,),
+                "delay_model": (DELAY_MODELS,),
+                "relay_window": (RELAY_WINDOWS,),
+                "update_interval": (1, 10**9),
+                "episode_s": (1.0, 86_400.0),
+                "n_agents": (1, 100),
+                "walker_planes": (3, 200),
+                "walker_sats_per_plane": (3, 200),
+                "walker_altitude_km": (300.0, 2000.0),
+                "walker_inclination_deg": (0.0, 180.0),
+                "epoch_offset_max_s": (0.0, 30 * 86_400.0),
+                "gs_lat_deg": (-90.0, 90.0),
+                "gs_lon_deg": (-180.0, 180.0),
+                "min_elevation_deg": (0.0, 80.0),
+                "geometry_step_s": (0.5, 60.0),
+                "gs_rate_bps": (1e3, 1e12),
+                "isl_rate_bps": (1e3, 1e12),
+                "gs_loss": (0.0, 0.5),
+                "isl_loss": (0.0, 0.5),
+                "isl_grazing_altitude_km": (0.0, 1000.0),
+                "task_mbit": (1e-6, 1e4),
+                "result_kbit": (0.0, 1e6),
+                "images_per_task": (1, 100_000),
+                "case_i_share": (0.0, 1.0),
+                "adaptive_modeling": (),
+                "onboard_load_mean": (0.0, 0.6),
+                "n_servers": (1, 64),
+                "containers_per_server": (1, 64),
+                "edge_service_s": (1e-4, 3600.0),
+                "edge_background_load": (0.03, 0.97),
+                "edge_accuracy": (0.0, 1.0),
+                "workload_bound": (0.01, 1.0),
+                "alpha": (0.0, 1.0),
+                "latency_ref_s": (1e-6, 1e4),
+                "accuracy_ref": (1e-6, 1.0),
+                "violation_penalty": (0.0, 1e6),
+                "result_deadline_s": (0.0, 86_400.0),
+                "marl_slot_s": (0.01, 60.0),
+            }
+        )
+        self._set(
+            "walker_phasing",
+            check_int("walker_phasing", self.walker_phasing, 0, self.walker_planes - 1),
+        )
 
     @property
     def n_containers(self) -> int:
         return self.n_servers * self.containers_per_server
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_overrides(
-        cls, base: RelayOffloadingConfig | None = None, **overrides: object
-    ) -> RelayOffloadingConfig:
-        """A config from keyword overrides; unknown names raise ``TypeError`` listing valid ones."""
-        valid = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - valid)
-        if unknown:
-            raise TypeError(
-                f"unknown RelayOffloadingConfig parameter(s) {unknown}; valid: {sorted(valid)}"
-            )
-        values = (base or cls()).to_dict()
-        values.update(overrides)
-        return cls(**values)
-
-
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-
-
-def _check_bool(name: str, value: object) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be a bool, got {value!r}")
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-
-
-def _check_float(name: str, value: object, low: float, high: float, low_open: bool = False) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be a finite number in [{low}, {high}], got {value!r}")
-    if (value <= low if low_open else value < low) or value > high:
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")

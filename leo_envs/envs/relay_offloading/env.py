@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import functools
+import textwrap
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from leo_envs.envs.common.config import arguments_table
+from leo_envs.envs.common.render import check_render_mode
+from leo_envs.envs.common.task_api import TaskEnvMixin
 from leo_envs.envs.relay_offloading import actions, timing
+from leo_envs.envs.relay_offloading import tasks as relay_tasks
 from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import PLACEMENTS, Candidates, RelaySimulator
-from leo_envs.envs.relay_offloading.episode import cached_geometry, draw_episode, draw_t0
+from leo_envs.envs.relay_offloading.episode import draw_episode, task_geometry
 from leo_envs.envs.relay_offloading.instance import RelayInstance, build_instance
 from leo_envs.envs.relay_offloading.observation import obs_dim, observe
 from leo_envs.envs.relay_offloading.render import RelayFrame, frame_of, render_ansi, render_rgb
+from leo_envs.tasks import TaskSchedule
 
 
-class RelayOffloadingEnv(gym.Env):
+class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     """Satellites offloading AI inference to a ground edge cluster, directly or via ISL relays.
 
     **Description.** LEOEdge (Yao et al., IEEE JSAC 43(1), 2025): ``n_agents`` satellites of a
@@ -54,12 +61,15 @@ class RelayOffloadingEnv(gym.Env):
     terminated. ``info["episode"]`` then holds latency by placement, counts, violations, the
     1-s workload series (O containers + their mean) and messages per layer pair.
 
-    **Non-stationarity / tasks.** The scenario (arrival case) and the epoch / geometry are the
-    task axes (``tasks.py``).
+    **Non-stationarity / tasks.** A task (``tasks.RelayOffloadingTask``) fixes the arrival
+    case, t0 (hence the geometry) and the ground-station site; ``scenario`` light / normal /
+    heavy redraws t0 every ``update_interval`` episodes, ``mixed`` redraws the case too.
+    ``sample_tasks``, ``set_task``, ``task_set("train" | "test")`` as in every leo-envs env;
+    ``info`` carries ``task_id``, ``task_switched``, ``seq_idx``.
 
-    **Arguments.** See :class:`RelayOffloadingConfig` (``gym.make(id, config=cfg)`` or keyword
-    overrides). Switches ``delay_model="paper_literal"`` and ``relay_window="paper_literal"``
-    reproduce the printed (erroneous) forms.
+    **Arguments.** :class:`RelayOffloadingConfig` (``gym.make(id, config=cfg)`` or keyword
+    overrides; table below). Switches ``delay_model="paper_literal"`` and
+    ``relay_window="paper_literal"`` reproduce the printed (erroneous) forms.
 
     **Offline planning.** :meth:`instance` returns the episode's arrivals, draws, windows and
     ISL states (:class:`RelayInstance`).
@@ -75,18 +85,19 @@ class RelayOffloadingEnv(gym.Env):
         render_mode: str | None = None,
         **overrides: Any,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.config = RelayOffloadingConfig.from_overrides(config, **overrides)
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.config = RelayOffloadingConfig.resolve(config, overrides)
+        self._schedule = TaskSchedule(
+            self.config.update_interval,
+            functools.partial(
+                relay_tasks.SCENARIOS.get(self.config.scenario).next_task, self.config
+            ),
+        )
         o = self._n_containers = self.config.n_containers
         self.action_space = spaces.Discrete(actions.n_actions(self.config.action_mode, o))
         self.observation_space = spaces.Box(0.0, 1.0, (obs_dim(o),), dtype=np.float32)
         self.sim: RelaySimulator | None = None
-        self._task = 0
+        self._k = 0
         self._cand: Candidates | None = None
         self._obs: np.ndarray | None = None
         self._links: list[tuple[int, int]] = []
@@ -94,33 +105,38 @@ class RelayOffloadingEnv(gym.Env):
 
     # ------------------------------------------------------------------ gym API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        task_option = self._task_option(options)  # validated before any state changes
+        new_sequence = seed is not None or not self._schedule.started
         super().reset(seed=seed)
-        cfg = self.config
-        t0 = draw_t0(cfg, self.np_random)
-        geometry = cached_geometry(cfg, t0)
-        data = draw_episode(cfg, cfg.n_agents, self.np_random)
+        self._task_switched = self._reset_task(new_sequence, task_option)
+        cfg, task = self.config, self._schedule.task
+        geometry = task_geometry(cfg, task)
+        data = draw_episode(cfg, task, cfg.n_agents, self.np_random)
         self.sim = RelaySimulator(cfg, geometry, data)
-        self._task = 0
+        self._k = 0
         self._links = []
         self._last_placement = "none"
         self._prepare()
-        return self._obs.copy(), self._decision_info()
+        info = self._decision_info()
+        info["task_switched"] = self._task_switched
+        return self._obs.copy(), info
 
     def step(self, action):
         if self.sim is None:
             raise RuntimeError("call reset() before step()")
-        if self._task >= self.sim.data.n_tasks:
+        if self._k >= self.sim.data.n_tasks:
             raise RuntimeError("episode is over (truncated); call reset()")
         a = self._check_action(action)
         cfg, sim, cand = self.config, self.sim, self._cand
         path, container, played = actions.decode(cfg.action_mode, a, cand, self._n_containers)
-        out = sim.apply(self._task, cand, path, container)
+        out = sim.apply(self._k, cand, path, container)
         if out.placement == 2:
             k = path - timing.PATH_RELAY0
             self._links = [(cand.agent, int(sim.geometry.candidates[cand.agent, k]))]
         self._last_placement = PLACEMENTS[out.placement]
-        self._task += 1
-        truncated = self._task >= sim.data.n_tasks
+        self._k += 1
+        self._task_switched = False
+        truncated = self._k >= sim.data.n_tasks
         if not truncated:
             self._prepare()
         info = self._decision_info() if not truncated else self._final_info()
@@ -152,15 +168,16 @@ class RelayOffloadingEnv(gym.Env):
 
     def _prepare(self) -> None:
         sim = self.sim
-        t = float(sim.data.arrival_s[self._task])
-        self._cand = sim.candidates(self._task, t)
-        self._obs = observe(sim, self._task, self._cand)
+        t = float(sim.data.arrival_s[self._k])
+        self._cand = sim.candidates(self._k, t)
+        self._obs = observe(sim, self._k, self._cand)
 
     def _decision_info(self) -> dict[str, Any]:
         sim, cand, cfg = self.sim, self._cand, self.config
         edge = sim.cluster.load_at(cand.t_s)
         mask = actions.action_mask(cfg.action_mode, cand.feasible, self._n_containers)
         return {
+            **self._schedule.info_fields(),
             "sim_time_s": cand.t_s,
             "elapsed_s": cand.t_s,
             "agent": cand.agent,
@@ -181,14 +198,42 @@ class RelayOffloadingEnv(gym.Env):
         t = float(sim.data.arrival_s[-1])
         edge = sim.cluster.load_at(t)
         return {
+            **self._schedule.info_fields(),
             "sim_time_s": t,
             "elapsed_s": t,
-            "action_mask": np.ones(self.action_space.n, dtype=np.int8),
+            "action_mask": np.ones(self.action_space.n, dtype=bool),
             "edge_load": edge,
             "cluster_load": float(edge.mean()),
             "messages": sim.messages.as_dict(),
             "episode": sim.episode_summary(),
         }
+
+    # ------------------------------------------------------------------ tasks
+    task_class = relay_tasks.RelayOffloadingTask
+
+    def _draw_tasks(self, n: int, rng: np.random.Generator) -> list:
+        return relay_tasks.sample_tasks(self.config, n, rng)
+
+    def _initial_task(self, rng: np.random.Generator):
+        return relay_tasks.first_task(self.config, rng)
+
+    def check_task(self, task: object) -> relay_tasks.RelayOffloadingTask:
+        """``task`` if it is a valid task for this env's config, else TypeError/ValueError."""
+        if not isinstance(task, relay_tasks.RelayOffloadingTask):
+            raise TypeError(
+                f"task must be a RelayOffloadingTask (from sample_tasks or task_set), "
+                f"got {type(task).__name__}"
+            )
+        task.validate(self.config)
+        return task
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of the valid actions now (for sb3-contrib's MaskablePPO)."""
+        if self.sim is None or self._cand is None:
+            raise RuntimeError("call reset() before action_masks()")
+        if self._k >= self.sim.data.n_tasks:
+            return np.ones(self.action_space.n, dtype=bool)
+        return actions.action_mask(self.config.action_mode, self._cand.feasible, self._n_containers)
 
     # ------------------------------------------------------------------ extras
     def count_messages(self, kind: str, n: int = 1) -> None:
@@ -219,5 +264,12 @@ class RelayOffloadingEnv(gym.Env):
 
     def _frame(self) -> RelayFrame:
         sim = self.sim
-        t = float(sim.data.arrival_s[min(self._task, sim.data.n_tasks - 1)])
+        t = float(sim.data.arrival_s[min(self._k, sim.data.n_tasks - 1)])
         return frame_of(sim, t, tuple(self._links), self._last_placement)
+
+
+RelayOffloadingEnv.__doc__ = (
+    (RelayOffloadingEnv.__doc__ or "")
+    + "\n"
+    + textwrap.indent(arguments_table(RelayOffloadingConfig), "    ")
+)

@@ -1,8 +1,8 @@
-"""Random draws of one RelayOffloading episode (t0, arrivals, hardware, loads) from a seed."""
+"""Random draws of one RelayOffloading episode (arrivals, hardware, loads) given its task."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -11,27 +11,35 @@ from leo_envs.envs.relay_offloading import arrivals, hardware
 from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import EpisodeData
 from leo_envs.envs.relay_offloading.geometry import SHELL_EPOCH, EpisodeGeometry, build_geometry
-
-
-def draw_t0(config: RelayOffloadingConfig, rng: np.random.Generator) -> datetime:
-    """Episode start: uniform within +- ``epoch_offset_max_s`` of the shell epoch, whole
-    seconds (so geometry caches can hit)."""
-    offset = float(rng.uniform(-config.epoch_offset_max_s, config.epoch_offset_max_s))
-    return SHELL_EPOCH + timedelta(seconds=round(offset))
+from leo_envs.envs.relay_offloading.tasks import RelayOffloadingTask
 
 
 @lru_cache(maxsize=8)
-def cached_geometry(config: RelayOffloadingConfig, t0: datetime) -> EpisodeGeometry:
-    """Geometry is a pure function of (config, t0): memoised for repeated episodes."""
-    return build_geometry(config, t0)
+def _geometry(
+    config: RelayOffloadingConfig, offset_s: float, lat: float, lon: float
+) -> EpisodeGeometry:
+    return build_geometry(config, SHELL_EPOCH + timedelta(seconds=offset_s), lat, lon)
+
+
+def task_geometry(config: RelayOffloadingConfig, task: RelayOffloadingTask) -> EpisodeGeometry:
+    """The orbit geometry of a task: a pure function of (config, t0, site), memoised so the
+    episodes of one task share it."""
+    return _geometry(
+        config, float(task.epoch_offset_s), float(task.gs_lat_deg), float(task.gs_lon_deg)
+    )
 
 
 def draw_episode(
-    config: RelayOffloadingConfig, n_agents: int, rng: np.random.Generator
+    config: RelayOffloadingConfig,
+    task: RelayOffloadingTask,
+    n_agents: int,
+    rng: np.random.Generator,
 ) -> EpisodeData:
-    """Arrivals (Poisson per scenario), Case I flags, edge service times, processors and
-    models, on-board and edge background loads."""
-    rates = arrivals.arrival_rates_per_s(config.scenario, n_agents, rng)
+    """Arrivals (Poisson at the task's rates), Case I flags, edge service times, processors
+    and models, on-board and edge background loads."""
+    rates = arrivals.arrival_rates_per_s(
+        task.interarrival_low_s, task.interarrival_high_s, n_agents, rng
+    )
     times, agent = arrivals.poisson_arrivals(rates, config.episode_s, rng)
     while times.size == 0:  # an episode is a sequence of decisions: it needs one task
         times, agent = arrivals.poisson_arrivals(rates, config.episode_s, rng)

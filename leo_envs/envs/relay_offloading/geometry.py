@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -120,22 +120,23 @@ class EpisodeGeometry:
         return np.ascontiguousarray(both.transpose(0, 2, 1))
 
 
-def build_constellation(config: RelayOffloadingConfig, epoch: datetime):
-    """The shell of ``config`` at ``epoch`` and its (planes, sats per plane)."""
+def build_constellation(config: RelayOffloadingConfig):
+    """The shell of ``config`` (at :data:`SHELL_EPOCH`) and its (planes, sats per plane)."""
     if config.constellation == "starlink_shell1":
-        return orbits.starlink_shell1(epoch), 72, 22
-    return (
-        orbits.walker_delta(
-            config.walker_planes,
-            config.walker_sats_per_plane,
-            config.walker_phasing,
-            config.walker_altitude_km,
-            config.walker_inclination_deg,
-            epoch,
-        ),
+        return _shell(72, 22, 1, 550.0, 53.0)
+    return _shell(
         config.walker_planes,
         config.walker_sats_per_plane,
+        config.walker_phasing,
+        config.walker_altitude_km,
+        config.walker_inclination_deg,
     )
+
+
+@lru_cache(maxsize=4)
+def _shell(planes: int, per_plane: int, phasing: int, altitude_km: float, incl_deg: float):
+    shell = orbits.walker_delta(planes, per_plane, phasing, altitude_km, incl_deg, SHELL_EPOCH)
+    return shell, planes, per_plane
 
 
 def plus_grid_candidates(sat: NDArray[np.int64], n_planes: int, per_plane: int):
@@ -151,14 +152,17 @@ def plus_grid_candidates(sat: NDArray[np.int64], n_planes: int, per_plane: int):
     return cand, same
 
 
-def build_geometry(config: RelayOffloadingConfig, t0: datetime) -> EpisodeGeometry:
-    """Propagate the shell around ``t0``, pick the agents and precompute windows and ISLs."""
-    constellation, n_planes, per_plane = build_constellation(config, SHELL_EPOCH)
+def build_geometry(
+    config: RelayOffloadingConfig, t0: datetime, gs_lat_deg: float, gs_lon_deg: float
+) -> EpisodeGeometry:
+    """Propagate the shell around ``t0``, pick the agents and precompute windows and ISLs
+    for a ground station at (``gs_lat_deg``, ``gs_lon_deg``)."""
+    constellation, n_planes, per_plane = build_constellation(config)
     tail_s = max(config.result_deadline_s, 300.0)
     duration = LEAD_S + config.episode_s + tail_s
     step = config.geometry_step_s
     start = t0 - timedelta(seconds=LEAD_S)
-    site = GroundSite(config.gs_lat_deg, config.gs_lon_deg, 0.0)
+    site = GroundSite(gs_lat_deg, gs_lon_deg, 0.0)
     index = VisibilityIndex(constellation, [site], start, duration, step, config.min_elevation_deg)
     table = index.passes(0)
     p_sat = np.asarray(table.sat, dtype=np.int64)
@@ -216,7 +220,7 @@ def build_geometry(config: RelayOffloadingConfig, t0: datetime) -> EpisodeGeomet
         isl_up=np.asarray(isl_up, dtype=bool).reshape(config.n_agents, N_RELAY_CANDIDATES, -1),
         track_lat_deg=lat,
         track_lon_deg=lon,
-        gs_lat_deg=config.gs_lat_deg,
-        gs_lon_deg=config.gs_lon_deg,
+        gs_lat_deg=gs_lat_deg,
+        gs_lon_deg=gs_lon_deg,
         step_s=step,
     )

@@ -1,5 +1,7 @@
 """Multi-agent RelayOffloading (PettingZoo ``ParallelEnv``): each satellite is an agent.
 
+Every reset draws a new task of the config's scenario (t0, arrival case).
+
 Same simulator core as the Gymnasium env, stepped in slots of ``marl_slot_s`` (spec A8):
 in each slot every agent with a pending task decides for its head-of-line task (the
 ``has_task`` flag, the last observation entry, says whether it has one; actions of agents
@@ -16,12 +18,14 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.relay_offloading import actions, timing
 from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import PLACEMENTS, RelaySimulator
-from leo_envs.envs.relay_offloading.episode import cached_geometry, draw_episode, draw_t0
+from leo_envs.envs.relay_offloading.episode import draw_episode, task_geometry
 from leo_envs.envs.relay_offloading.observation import obs_dim, observe
 from leo_envs.envs.relay_offloading.render import frame_of, render_ansi, render_rgb
+from leo_envs.envs.relay_offloading.tasks import first_task
 
 
 class RelayOffloadingParallelEnv(ParallelEnv):
@@ -39,13 +43,8 @@ class RelayOffloadingParallelEnv(ParallelEnv):
         render_mode: str | None = None,
         **overrides: Any,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.config = RelayOffloadingConfig.from_overrides(config, **overrides)
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.config = RelayOffloadingConfig.resolve(config, overrides)
         cfg = self.config
         self.possible_agents = [f"sat_{i}" for i in range(cfg.n_agents)]
         self.agents: list[str] = []
@@ -68,9 +67,11 @@ class RelayOffloadingParallelEnv(ParallelEnv):
             self._act_space.seed(seed)
             self._obs_space.seed(seed)
         cfg = self.config
-        t0 = draw_t0(cfg, self._rng)
+        self.task = first_task(cfg, self._rng)  # a new task (t0, case) every episode
         self.sim = RelaySimulator(
-            cfg, cached_geometry(cfg, t0), draw_episode(cfg, cfg.n_agents, self._rng)
+            cfg,
+            task_geometry(cfg, self.task),
+            draw_episode(cfg, self.task, cfg.n_agents, self._rng),
         )
         self.agents = list(self.possible_agents)
         self._t = 0.0
@@ -163,8 +164,8 @@ class RelayOffloadingParallelEnv(ParallelEnv):
             task = self._head_task(n)
             vec = np.zeros(dim, dtype=np.float32)
             vec[-2] = min(1.0, self._t / cfg.episode_s)
-            mask = np.zeros(self._act_space.n, dtype=np.int8)
-            mask[0] = 1
+            mask = np.zeros(self._act_space.n, dtype=bool)
+            mask[0] = True
             if task is not None:
                 cand = sim.candidates(task, self._t)
                 vec[:-1] = observe(sim, task, cand)

@@ -243,7 +243,7 @@ def test_bad_action_raises_and_keeps_state():
     for bad in (2, -1, 1.5, "x", np.array([1, 0])):
         with pytest.raises(ValueError, match="action must be"):
             env.step(bad)
-    assert env._task == 0
+    assert env._k == 0
     np.testing.assert_array_equal(env._obs, obs)
 
 
