@@ -93,7 +93,7 @@ class RelayOffloadingConfig(EnvConfig):
     """Share of tasks whose result must be returned to the satellite (Case I) [C]."""
     adaptive_modeling: bool = True
     """Use the adapted models of Tables II-III ("w" columns) instead of the originals."""
-    onboard_load_mean: float = 0.3
+    onboard_load_mean: float = 0.05
     """Mean on-board background load u_i (OU process in [0, 0.6]) [C]."""
     n_servers: int = 3
     """Edge servers J (Sec. IX-A)."""

@@ -52,10 +52,10 @@ class Candidates:
     returns_result: bool  # Case I
     remaining_i_s: float  # T_a(i)
     d_direct_s: float  # Alg. 4's d (eqs. 1 / 29)
-    d_relay_s: NDArray[np.float64]  # [K] d'_j (eqs. 28 / 30)
-    remaining_j_s: NDArray[np.float64]  # [K] T_a(j)
-    isl_up: NDArray[np.bool_]  # [K]
-    relay_busy: NDArray[np.bool_]  # [K] relay transmitting to the GS
+    d_relay_s: list[float]  # [K] d'_j (eqs. 28 / 30)
+    remaining_j_s: list[float]  # [K] T_a(j)
+    isl_up: tuple[bool, ...]  # [K]
+    relay_busy: list[bool]  # [K] relay transmitting to the GS
     feasible: NDArray[np.bool_]  # [1 + K] direct, relays (Alg. 4 tests)
     path: int  # Alg. 4's choice (timing.PATH_*)
     local_latency_s: float  # completion time if run on board now, minus arrival
@@ -147,7 +147,6 @@ class RelaySimulator:
         self._rel_lists = tuple((a, *map(int, geometry.candidates[a])) for a in range(n))
         self._same_lists = tuple(tuple(map(bool, row)) for row in geometry.same_plane)
         self._path_delay_lists = {k: v[1].tolist() for k, v in self._path_delays.items()}
-        self._neighbor_window = cfg.relay_window == "neighbor"
         self._delay_vectors = {}
         for flag, (d, dj) in self._path_delays.items():
             vec = np.concatenate(([d], dj))
@@ -192,25 +191,13 @@ class RelaySimulator:
         isl_up = geo.isl_ok_lists[agent][g]
         tx = self.tx_free_s
         busy = [tx[r] > t_s for r in rels[1:]]
-        d_direct, d_relay_arr = self._path_delays[case_i]
+        d_direct = self._path_delays[case_i][0]
         d_relay = self._path_delay_lists[case_i]
-        window = rem_j if self._neighbor_window else [rem_i] * len(rem_j)
-        feas = [rem_i > 0.0 and d_direct <= rem_i]
-        feas += [
-            up and not b and rj > 0.0 and dj <= w
-            for up, b, rj, dj, w in zip(isl_up, busy, rem_j, d_relay, window, strict=True)
-        ]
-        path = timing.PATH_DIRECT if feas[0] else timing.PATH_LOCAL
-        if not feas[0] and any(feas):
-            same = self._same_lists[agent]
-            for want in (True, False):
-                best = min(
-                    ((d_relay[k], k) for k in range(len(rem_j)) if feas[1 + k] and same[k] == want),
-                    default=None,
-                )
-                if best is not None:
-                    path = timing.PATH_RELAY0 + best[1]
-                    break
+        usable = [up and not b and rj > 0.0 for up, b, rj in zip(isl_up, busy, rem_j, strict=True)]
+        feas = timing.feasible_paths(
+            d_direct, rem_i > 0.0, rem_i, d_relay, usable, rem_j, self.config.relay_window
+        )
+        path = timing.choose_path(feas, d_relay, self._same_lists[agent])
         _, local_end = self._local_run(agent, t_s)
         return Candidates(
             t_s=t_s,
@@ -218,10 +205,10 @@ class RelaySimulator:
             returns_result=case_i,
             remaining_i_s=rem_i,
             d_direct_s=d_direct,
-            d_relay_s=d_relay_arr,
-            remaining_j_s=np.array(rem_j),
-            isl_up=np.array(isl_up),
-            relay_busy=np.array(busy),
+            d_relay_s=d_relay,
+            remaining_j_s=rem_j,
+            isl_up=isl_up,
+            relay_busy=busy,
             feasible=np.array(feas),
             path=path,
             local_latency_s=local_end - self._arrival_list[task],

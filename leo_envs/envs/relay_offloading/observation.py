@@ -58,10 +58,10 @@ def observe(sim: RelaySimulator, task: int, cand: Candidates) -> NDArray[np.floa
     same = sim._same_lists[n]
     for k, (up, busy, rem, d, feas) in enumerate(
         zip(
-            cand.isl_up.tolist(),
-            cand.relay_busy.tolist(),
-            cand.remaining_j_s.tolist(),
-            cand.d_relay_s.tolist(),
+            cand.isl_up,
+            cand.relay_busy,
+            cand.remaining_j_s,
+            cand.d_relay_s,
             cand.feasible[1:].tolist(),
             strict=True,
         )

@@ -14,6 +14,8 @@ The corrected rule tests the relay's own window T_a(j) (``relay_window="neighbor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -92,32 +94,33 @@ def feasible_paths(
     d_direct_s: float,
     origin_visible: bool,
     origin_remaining_s: float,
-    d_relay_s: ArrayLike,
-    relay_usable: ArrayLike,
-    relay_remaining_s: ArrayLike,
+    d_relay_s: Sequence[float],
+    relay_usable: Sequence[bool],
+    relay_remaining_s: Sequence[float],
     relay_window: str = "neighbor",
-) -> NDArray[np.bool_]:
-    """Which paths pass Alg. 4's tests: ``[direct, relay_0, ..., relay_{K-1}]`` (bool).
+) -> list[bool]:
+    """Which paths pass Alg. 4's tests: ``[direct, relay_0, ..., relay_{K-1}]``.
 
     Direct: the origin sees the ground station and d <= T_a(i) (eq. 27). Relay j: the
     ISL to j is up, j is idle (not itself sending to the GS) and sees the GS
     (``relay_usable``), and d'_j <= T_a(j) [R] (``relay_window="neighbor"``) or
-    d'_j <= T_a(i) [V] (``"paper_literal"``).
+    d'_j <= T_a(i) [V] (``"paper_literal"``). Plain Python: K is 4 and this runs once per
+    decision, where array calls cost more than they save.
     """
     if relay_window == "neighbor":
-        window = relay_remaining_s
+        window = list(relay_remaining_s)
     elif relay_window == "paper_literal":
-        window = origin_remaining_s
+        window = [origin_remaining_s] * len(d_relay_s)
     else:
         raise ValueError(f"relay_window must be one of {RELAY_WINDOWS}, got {relay_window!r}")
-    d_relay_s = np.asarray(d_relay_s, dtype=np.float64)
-    out = np.empty(d_relay_s.shape[0] + 1, dtype=bool)
-    out[0] = bool(origin_visible) and d_direct_s <= origin_remaining_s
-    np.logical_and(relay_usable, d_relay_s <= window, out=out[1:])
+    out = [bool(origin_visible) and d_direct_s <= origin_remaining_s]
+    out += [bool(ok) and d <= w for ok, d, w in zip(relay_usable, d_relay_s, window, strict=True)]
     return out
 
 
-def choose_path(feasible: NDArray[np.bool_], d_relay_s: ArrayLike, same_plane: ArrayLike) -> int:
+def choose_path(
+    feasible: Sequence[bool], d_relay_s: Sequence[float], same_plane: Sequence[bool]
+) -> int:
     """Alg. 4's choice among feasible paths: direct, else the fastest same-orbit relay,
     else the fastest other-orbit relay (Alg. 4 l. 24: min), else local.
 
@@ -125,16 +128,11 @@ def choose_path(feasible: NDArray[np.bool_], d_relay_s: ArrayLike, same_plane: A
     """
     if feasible[0]:
         return PATH_DIRECT
-    feas = feasible[1:].tolist()
-    if not any(feas):
-        return PATH_LOCAL
-    d = np.asarray(d_relay_s).tolist()
-    same = np.asarray(same_plane).tolist()
-    for want_same in (True, False):  # K is small: plain loops beat array calls here
+    for want_same in (True, False):
         best, best_d = PATH_LOCAL, float("inf")
-        for k, ok in enumerate(feas):
-            if ok and same[k] == want_same and d[k] < best_d:
-                best, best_d = PATH_RELAY0 + k, d[k]
+        for k, (ok, d, same) in enumerate(zip(feasible[1:], d_relay_s, same_plane, strict=True)):
+            if ok and bool(same) == want_same and d < best_d:
+                best, best_d = PATH_RELAY0 + k, d
         if best != PATH_LOCAL:
             return best
     return PATH_LOCAL
