@@ -296,6 +296,24 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     def _initial_task(self, rng: np.random.Generator) -> ls_tasks.LinkSchedulingTask:
         return ls_tasks.initial_task(self.config, rng)
 
+    def action_neighbors(
+        self, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The n <= k valid link groups of the current slot nearest to the proto-action
+        ``proto`` [4, K] (per transmitter x device scores, typically in [0, 1]) in
+        ||a - proto||^2 over the 0/1 link matrix a, best first: (groups [n, 4] in action
+        encoding, scores [n] = -||a - proto||^2, non-increasing). Valid: what ``step``
+        plays unrepaired (eligibility, unicast, SINR under the group's interference).
+        k = 1 is Wolpertinger's "simple" mapping; Murty's k-best assignments
+        (``link_scheduling.neighbors``). ValueError for a mis-shaped or non-finite
+        ``proto`` or ``k`` < 1."""
+        episode = self._episode
+        if episode is None:
+            raise RuntimeError("call reset() before action_neighbors()")
+        if episode.t >= self.config.n_slots:
+            raise RuntimeError("episode has terminated; call reset()")
+        return episode.action_neighbors(proto, k)
+
     def action_masks(self) -> NDArray[np.bool_]:
         """Flat action mask for sb3-contrib's MaskablePPO (same as ``info['action_mask']``)."""
         if self._episode is None:

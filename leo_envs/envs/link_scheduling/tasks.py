@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.models import channels, fsmc, orbits
+from leo_envs.models import channels, frames, fsmc, shells, tle
 from leo_envs.tasks import Task, check_array_field, derived_field
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -142,9 +142,6 @@ def check_task_fields(config: LinkSchedulingConfig, values: dict[str, Any]) -> d
     return out
 
 
-FSMC_RESOLUTION_BITS = 12  # 2**12-entry inverse-CDF rows: the tables fit in L2 cache
-
-
 def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]:
     """[3, 2] ground positions (east, north) in metres of the BS and the two TSTs."""
     r = config.tst_distance_m
@@ -153,8 +150,8 @@ def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]
 
 
 @lru_cache(maxsize=16)
-def _constellation(altitude_km: float, inclination_deg: float) -> orbits.Constellation:
-    return orbits.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
+def _constellation(altitude_km: float, inclination_deg: float) -> tle.Constellation:
+    return shells.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
 
 
 @lru_cache(maxsize=16)
@@ -179,18 +176,18 @@ def pass_table(
 
 
 def _times(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    jd0, fr0 = orbits.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
+    jd0, fr0 = frames.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
     return np.full(seconds.shape, jd0[0]), fr0[0] + seconds / 86_400.0
 
 
-def _sat_ecef_km(shell: orbits.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+def _sat_ecef_km(shell: tle.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
     jd, fr = _times(seconds)
-    r_teme, _, _ = orbits.propagate_teme_km(shell, (jd, fr))
-    return orbits.teme_to_ecef_km(r_teme, jd, fr)
+    r_teme, _, _ = frames.propagate_teme_km(shell, (jd, fr))
+    return frames.teme_to_ecef_km(r_teme, jd, fr)
 
 
 def _elevations(shell, seconds, lat_deg, lon_deg) -> NDArray[np.float64]:
-    elevation, _, _ = orbits.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
+    elevation, _, _ = frames.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
     return elevation
 
 
@@ -206,15 +203,15 @@ def leo_geometry(
     shell = _constellation(config.leo_altitude_km, config.leo_inclination_deg)
     seconds = pass_time_s + config.slot_s * np.arange(config.n_slots)
     sat = _sat_ecef_km(shell, seconds)  # [n_sat, T, 3]
-    elevation, _, _ = orbits.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
+    elevation, _, _ = frames.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
     serving = int(np.argmax(elevation[:, 0]))
     sat = sat[serving]  # [T, 3]
     lat = config.site_lat_deg + np.degrees(positions_m[:, 1] / EARTH_RADIUS_M)
     lon = config.site_lon_deg + np.degrees(
         positions_m[:, 0] / (EARTH_RADIUS_M * np.cos(np.radians(config.site_lat_deg)))
     )
-    devices = orbits.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
-    centre = orbits.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
+    devices = frames.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
+    centre = frames.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
     to_device = devices[None, :, :] - sat[:, None, :]
     to_centre = (centre - sat)[:, None, :]
     slant_km = np.linalg.norm(to_device, axis=-1)
@@ -448,33 +445,9 @@ def fading_paths(
     config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]
 ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
     """FSMC level paths [..., T, J, K] driven by 16-bit ``uniforms`` (eqs. 10-11), and
-    each level's log10 small-scale power gain (float32, ``level_tables``).
-
-    Slot 0 starts in the stationary law, later slots follow the transition matrix;
-    transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain. Sampling is
-    by inverse-CDF lookup tables at 2**-12 resolution (each transition probability is
-    realised to within 2.4e-4, below the estimation noise of the counted FSMC): per slot,
-    one gather of the levels and one of their gains for every link of every episode.
-    """
-    start_level, step_level, start_gain, step_gain = _chain_tables(config)
-    shift = FSMC_RESOLUTION_BITS
-    row_offset = (np.arange(len(TRANSMITTERS), dtype=np.intp) * config.fsmc_levels)[:, None]
-    levels = np.empty(uniforms.shape, dtype=np.uint8)
-    log_gain = np.empty(uniforms.shape, dtype=np.float32)
-    # intp indices and mode="wrap" (every index is in range) keep ``take`` from copying them
-    index = np.empty(uniforms.shape[:-3] + uniforms.shape[-2:], dtype=np.intp)
-    drop = np.uint16(16 - shift)  # uniforms carry 16 bits; the tables resolve ``shift``
-    np.left_shift(np.arange(len(TRANSMITTERS), dtype=np.intp)[:, None], shift, out=index)
-    np.add(index, uniforms[..., 0, :, :] >> drop, out=index)
-    np.take(start_level, index, out=levels[..., 0, :, :], mode="wrap")
-    np.take(start_gain, index, out=log_gain[..., 0, :, :], mode="wrap")
-    for t in range(1, uniforms.shape[-3]):
-        np.add(row_offset, levels[..., t - 1, :, :], out=index)
-        np.left_shift(index, shift, out=index)
-        np.add(index, uniforms[..., t, :, :] >> drop, out=index)
-        np.take(step_level, index, out=levels[..., t, :, :], mode="wrap")
-        np.take(step_gain, index, out=log_gain[..., t, :, :], mode="wrap")
-    return levels, log_gain
+    each level's log10 small-scale power gain (float32, ``level_tables``): transmitter 0
+    (LEO) uses the Rician chain, the others the Rayleigh chain (``fsmc.fading_paths``)."""
+    return fsmc.fading_paths(_chain_tables(config), uniforms)
 
 
 def level_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
@@ -497,31 +470,13 @@ def _level_tables_cached(key: tuple) -> tuple[NDArray[np.float64], NDArray[np.fl
     return gain, feature
 
 
-def _inverse_cdf_table(cdf: NDArray[np.float64]) -> NDArray[np.uint8]:
-    """[rows * 2**bits] level index of every ``bits``-bit uniform for each row's CDF."""
-    grid = (np.arange(1 << FSMC_RESOLUTION_BITS) + 0.5) / (1 << FSMC_RESOLUTION_BITS)
-    table = (grid[None, :, None] >= cdf[:, None, :]).sum(axis=2)
-    return np.minimum(table, cdf.shape[1] - 1).astype(np.uint8).ravel()
-
-
 @lru_cache(maxsize=32)
-def _chain_tables_cached(key: tuple) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+def _chain_tables_cached(key: tuple) -> fsmc.SamplerTables:
     leo, terrestrial = channel_chains(*key)
     chains = [leo] + [terrestrial] * (len(TRANSMITTERS) - 1)
-    start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
-    step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
-    start_level, step_level = _inverse_cdf_table(start), _inverse_cdf_table(step)
-    log_gain = _level_tables_cached(key)[1]  # [J, L]
-    n_tx = len(TRANSMITTERS)
-    start_gain = log_gain[np.repeat(np.arange(n_tx), start_level.size // n_tx), start_level]
-    step_gain = log_gain[np.repeat(np.arange(n_tx), step_level.size // n_tx), step_level]
-    tables = (start_level, step_level, start_gain, step_gain)
-    for array in tables:
-        array.setflags(write=False)
-    return tables
+    return fsmc.sampler_tables(chains, _level_tables_cached(key)[1])
 
 
-def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Inverse-CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling: the
-    next level of every (row, uniform) for the start and step laws, and its log10 gain."""
+def _chain_tables(config: LinkSchedulingConfig) -> fsmc.SamplerTables:
+    """Inverse-CDF tables of the LEO/terrestrial chains (``fsmc.sampler_tables``)."""
     return _chain_tables_cached(_chain_key(config))

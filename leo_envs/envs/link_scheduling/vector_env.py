@@ -196,6 +196,19 @@ class LinkSchedulingVectorEnv(VectorEnv):
             "played_action": self._played.copy(),
         }
 
+    def action_neighbors(
+        self, index: int, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """``LinkSchedulingEnv.action_neighbors`` of sub-env ``index`` (for a sub-env whose
+        episode just ended, whose next action is ignored, the groups of its last slot)."""
+        if not self._started:
+            raise RuntimeError("call reset() before action_neighbors()")
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) or not (
+                0 <= index < self.num_envs):
+            raise ValueError(f"index must be an integer in [0, {self.num_envs - 1}], "
+                             f"got {index!r}")
+        return self.dynamics.action_neighbors(self._batch, int(index), proto, k)
+
     def instance(self, index: int):
         """The problem instance of sub-env ``index``'s current episode."""
         return self.dynamics.instance(self._batch, index)
