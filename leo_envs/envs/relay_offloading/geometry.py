@@ -17,24 +17,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from leo_envs.envs.relay_offloading.config import N_RELAY_CANDIDATES, RelayOffloadingConfig
-from leo_envs.models import orbits
-
-try:  # the shared visibility/ISL layer (contracts.md)
-    from leo_envs.models.isl import line_of_sight
-    from leo_envs.models.visibility import GroundSite, VisibilityIndex
-except ImportError:  # pragma: no cover - until the models helper's modules land on main
-    from leo_envs.envs.relay_offloading._interim_models import (
-        GroundSite,
-        VisibilityIndex,
-        line_of_sight,
-    )
+from leo_envs.models.isl import line_of_sight, neighbors, plus_grid_links
+from leo_envs.models.shells import starlink_shell1, walker_delta
+from leo_envs.models.visibility import GroundSite, VisibilityIndex
 
 #: The index starts this long before t0, so passes rising up to 5 min early count (spec A6).
 LEAD_S = 300.0
 #: Base epoch of synthetic shells; t0 is drawn around it.
 SHELL_EPOCH = datetime(2024, 1, 1)
 
-CANDIDATE_NAMES = ("fore", "aft", "east", "west")
+#: Relay candidates of a satellite: its two +Grid neighbours in its plane, then the two in
+#: the adjacent planes (each pair by constellation index).
+CANDIDATE_NAMES = ("intra-plane 1", "intra-plane 2", "inter-plane 1", "inter-plane 2")
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,9 +115,10 @@ class EpisodeGeometry:
 
 
 def build_constellation(config: RelayOffloadingConfig):
-    """The shell of ``config`` (at :data:`SHELL_EPOCH`) and its (planes, sats per plane)."""
+    """The shell of ``config`` (at :data:`SHELL_EPOCH`) and its (planes, sats per plane,
+    phasing)."""
     if config.constellation == "starlink_shell1":
-        return _shell(72, 22, 1, 550.0, 53.0)
+        return _starlink(), 72, 22, 1
     return _shell(
         config.walker_planes,
         config.walker_sats_per_plane,
@@ -133,23 +128,37 @@ def build_constellation(config: RelayOffloadingConfig):
     )
 
 
+@lru_cache(maxsize=1)
+def _starlink():
+    return starlink_shell1(SHELL_EPOCH)
+
+
 @lru_cache(maxsize=4)
 def _shell(planes: int, per_plane: int, phasing: int, altitude_km: float, incl_deg: float):
-    shell = orbits.walker_delta(planes, per_plane, phasing, altitude_km, incl_deg, SHELL_EPOCH)
-    return shell, planes, per_plane
+    shell = walker_delta(planes, per_plane, phasing, altitude_km, incl_deg, SHELL_EPOCH)
+    return shell, planes, per_plane, phasing
 
 
-def plus_grid_candidates(sat: NDArray[np.int64], n_planes: int, per_plane: int):
-    """[n, 4] +Grid neighbours (fore, aft, east, west) of plane-major satellites and a same-
-    plane flag (Hypatia's convention with isl_shift = 0, seam kept)."""
-    plane, slot = np.divmod(np.asarray(sat, dtype=np.int64), per_plane)
-    fore = plane * per_plane + (slot + 1) % per_plane
-    aft = plane * per_plane + (slot - 1) % per_plane
-    east = ((plane + 1) % n_planes) * per_plane + slot
-    west = ((plane - 1) % n_planes) * per_plane + slot
-    cand = np.stack([fore, aft, east, west], axis=1)
-    same = np.broadcast_to(np.array([True, True, False, False]), cand.shape).copy()
-    return cand, same
+@lru_cache(maxsize=4)
+def _plus_grid(planes: int, per_plane: int, phasing: int) -> tuple[NDArray[np.int64], ...]:
+    """Each satellite's +Grid neighbours (seam kept, ``models.isl``), in-plane ones first."""
+    links = plus_grid_links(planes, per_plane, isl_shift=0, seam="keep", phasing=phasing)
+    out = []
+    for sat, nbrs in enumerate(neighbors(links, planes * per_plane)):
+        same = nbrs // per_plane == sat // per_plane
+        out.append(np.concatenate([nbrs[same], nbrs[~same]]))
+    return tuple(out)
+
+
+def relay_candidates(
+    agents: NDArray[np.int64], planes: int, per_plane: int, phasing: int
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """[N, 4] +Grid neighbours of each agent (in-plane first) and their same-plane flags."""
+    grid = _plus_grid(planes, per_plane, phasing)
+    cand = np.stack([grid[int(a)] for a in agents])
+    if cand.shape[1] != N_RELAY_CANDIDATES:  # pragma: no cover - P, S >= 3 by the config
+        raise ValueError(f"expected {N_RELAY_CANDIDATES} +Grid neighbours, got {cand.shape[1]}")
+    return cand, cand // per_plane == (np.asarray(agents) // per_plane)[:, None]
 
 
 def build_geometry(
@@ -157,7 +166,7 @@ def build_geometry(
 ) -> EpisodeGeometry:
     """Propagate the shell around ``t0``, pick the agents and precompute windows and ISLs
     for a ground station at (``gs_lat_deg``, ``gs_lon_deg``)."""
-    constellation, n_planes, per_plane = build_constellation(config)
+    constellation, n_planes, per_plane, phasing = build_constellation(config)
     tail_s = max(config.result_deadline_s, 300.0)
     duration = LEAD_S + config.episode_s + tail_s
     step = config.geometry_step_s
@@ -180,7 +189,7 @@ def build_geometry(
             f"n_agents={config.n_agents} exceeds the {agents.size} satellites with a pass "
             f"starting in the episode; lower n_agents or use a denser shell"
         )
-    cand_sat, same_plane = plus_grid_candidates(agents, n_planes, per_plane)
+    cand_sat, same_plane = relay_candidates(agents, n_planes, per_plane, phasing)
     extra = np.setdiff1d(cand_sat.ravel(), agents)
     sat_index = np.concatenate([agents, extra])
     rel_of = {int(s): r for r, s in enumerate(sat_index)}
@@ -199,7 +208,7 @@ def build_geometry(
     # ISL line of sight and ground tracks on the episode grid.
     grid = np.arange(0.0, config.episode_s + tail_s + step, step)
     grid = grid[grid + LEAD_S <= duration]
-    pos = np.stack([index.sat_ecef_km(float(t) + LEAD_S)[sat_index] for t in grid], axis=1)
+    pos = np.moveaxis(index.sat_ecef_km(grid + LEAD_S)[:, sat_index], 0, 1)  # [n_rel, G, 3]
     a = pos[: config.n_agents][:, None, :, :]  # [N, 1, G, 3]
     b = pos[candidates]  # [N, K, G, 3]
     isl_up = line_of_sight(
