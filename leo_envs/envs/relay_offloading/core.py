@@ -157,6 +157,7 @@ class RelaySimulator:
         self._case_list = data.returns_result.tolist()
         self._arrival_list = data.arrival_s.tolist()
         self._image_list = self.image_s.tolist()
+        self._accuracy_list = self.accuracy_local.tolist()
         self._onboard_lists = data.onboard_load.tolist()
 
     # ------------------------------------------------------------------ helpers

@@ -94,7 +94,8 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
             ),
         )
         o = self._n_containers = self.config.n_containers
-        self.action_space = spaces.Discrete(actions.n_actions(self.config.action_mode, o))
+        self._n_actions = actions.n_actions(self.config.action_mode, o)
+        self.action_space = spaces.Discrete(self._n_actions)
         self.observation_space = spaces.Box(0.0, 1.0, (obs_dim(o),), dtype=np.float32)
         self.sim: RelaySimulator | None = None
         self._k = 0
@@ -154,17 +155,18 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
         return self._obs.copy(), float(out.reward), False, truncated, info
 
     def _check_action(self, action) -> int:
-        try:
-            a = int(action)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"action must be an integer in [0, {self.action_space.n - 1}], got {action!r}"
-            ) from None
-        if np.ndim(action) != 0 or a != action or not 0 <= a < self.action_space.n:
-            raise ValueError(
-                f"action must be an integer in [0, {self.action_space.n - 1}], got {action!r}"
-            )
-        return a
+        n = self._n_actions
+        if type(action) is int or isinstance(action, np.integer):  # fast path
+            if 0 <= action < n:
+                return int(action)
+        elif not isinstance(action, bool | np.bool_):
+            try:
+                a = int(action)
+            except (TypeError, ValueError):
+                a = None
+            if a is not None and np.ndim(action) == 0 and a == action and 0 <= a < n:
+                return a
+        raise ValueError(f"action must be an integer in [0, {n - 1}], got {action!r}")
 
     def _prepare(self) -> None:
         sim = self.sim

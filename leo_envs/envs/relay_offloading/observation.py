@@ -46,7 +46,7 @@ def observe(sim: RelaySimulator, task: int, cand: Candidates) -> NDArray[np.floa
         1.0,
         float(sim._case_list[task]),
         cand.image_latency_s / 0.04,
-        float(sim.accuracy_local[n]),
+        sim._accuracy_list[n],
         sim.onboard_load_at(n, t) / 0.6,
         (sim.cpu_free_s[n] - t) / 60.0,
         cand.local_latency_s / 60.0,

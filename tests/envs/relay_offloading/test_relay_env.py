@@ -240,7 +240,7 @@ def test_episode_summary_and_simulated_time():
 def test_bad_action_raises_and_keeps_state():
     env = make()
     obs, _ = env.reset(seed=0)
-    for bad in (2, -1, 1.5, "x", np.array([1, 0])):
+    for bad in (2, -1, 1.5, "x", np.array([1, 0]), True):
         with pytest.raises(ValueError, match="action must be"):
             env.step(bad)
     assert env._k == 0
