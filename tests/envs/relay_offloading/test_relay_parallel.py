@@ -49,3 +49,14 @@ def test_state_is_concatenated_observations():
     obs, _ = env.reset(seed=0)
     state = env.state()
     np.testing.assert_array_equal(state, np.concatenate([obs[a] for a in env.possible_agents]))
+
+
+@pytest.mark.parametrize("mode", ["ansi", "rgb_array"])
+def test_parallel_render(mode):
+    env = make(render_mode=mode)
+    env.reset(seed=0)
+    frame = env.render()
+    if mode == "ansi":
+        assert "edge load" in frame
+    else:
+        assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.std() > 0
