@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import textwrap
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from leo_envs.envs.common.config import arguments_table
+from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
 from leo_envs.envs.relay_offloading import actions, timing
@@ -19,7 +18,7 @@ from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import PLACEMENTS, Candidates, RelaySimulator
 from leo_envs.envs.relay_offloading.episode import draw_episode, task_geometry
 from leo_envs.envs.relay_offloading.instance import RelayInstance, build_instance
-from leo_envs.envs.relay_offloading.observation import obs_dim, observe
+from leo_envs.envs.relay_offloading.observation import OBSERVATION_ROWS, obs_dim, observe
 from leo_envs.envs.relay_offloading.render import RelayFrame, frame_of, render_ansi, render_rgb
 from leo_envs.tasks import TaskSchedule
 
@@ -27,54 +26,110 @@ from leo_envs.tasks import TaskSchedule
 class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     """Satellites offloading AI inference to a ground edge cluster, directly or via ISL relays.
 
-    **Description.** LEOEdge (Yao et al., IEEE JSAC 43(1), 2025): ``n_agents`` satellites of a
-    real sgp4-propagated shell (default Starlink shell 1) generate inference tasks (Poisson,
-    light / normal / heavy). Each task runs on board (Tables II-III processors and models, with
-    or without adaptive modelling) or goes to a ground station (Miyun) whose load balancer
-    places it on one of 3 servers x 4 FIFO containers, sent directly or through a +Grid
-    neighbour (Alg. 4, seamless relay). Windows come from real passes (elevation mask), ISLs
-    from line of sight. A transfer that does not finish inside its window fails and the task
-    falls back to local execution after the wasted air time (``placement == "failed"``).
-    It is a discrete-event simulator: **one step = one decision for the next generated task**;
-    simulated time is ``info["sim_time_s"]``.
+    ## Description
 
-    **Action Space** (``action_mode``): ``offload`` Discrete(2) {local, offload}; ``route``
-    Discrete(2 + 4) {local, direct, relay fore/aft/east/west}; ``route_place``
-    Discrete(1 + 5 O) path x container. ``info["action_mask"]`` marks Alg. 4-feasible choices;
-    an infeasible one is played as local (``info["played_action"]``). Actions outside the space
-    raise ``ValueError`` and leave the state unchanged.
+    LEOEdge (Yao et al., "LEOEdge: A Satellite-Ground Cooperation Platform for the AI
+    Inference in Large LEO Constellation", IEEE JSAC 43(1), 2025). `n_agents` satellites of
+    a real sgp4-propagated shell (default Starlink shell 1, 72 x 22 at 550 km) generate AI
+    inference tasks (Poisson: light / normal / heavy, Sec. IX-C). Each task runs on board
+    (processor and model from Tables II-III, with or without adaptive modelling, slowed by
+    an on-board background load) or goes to a ground station (Miyun, 10-degree mask) whose
+    load balancer places it on one of 3 servers x 4 FIFO containers, sent directly or
+    through a +Grid neighbour (seamless relay, Alg. 4, eqs. 27-30). Windows are real passes
+    (`models.visibility.VisibilityIndex`), ISLs are up while their chord clears the Earth
+    (`models.isl`). A transfer that does not finish inside its window (e.g. queued behind
+    another) fails and the task runs on board after the wasted air time (`"failed"`); a
+    Case I result that cannot come back within `result_deadline_s` is `"result_lost"`.
+    It is a discrete-event simulator: **one step is one decision, for the next generated
+    task**; simulated time is `info["sim_time_s"]`. The printed paper has errors the
+    defaults correct (spec A2-A4): transfer times use ARQ (t / (l (1 - p))) and the relay
+    test uses the relay's window T_a(j); `delay_model="paper_literal"` and
+    `relay_window="paper_literal"` restore the printed forms.
 
-    **Observation Space.** Box(0, 1, (37 + O,), float32): task, origin satellite (latency,
-    accuracy, loads, T_a(i), direct estimate), 4 relay candidates (ISL, busy, T_a(j), d'_j,
-    plane, feasible), the edge loads last known by the satellite and their age, and time (see
-    ``observation.py`` for the layout).
+    ## Action Space
 
-    **Rewards.** The realised offloading advantage of eq. (2), net of eq. (6)'s load bound:
-    ``alpha (c_loc - c_real) / c_ref + (1 - alpha)(a_real - a_i) / a_ref - kappa 1[L_o > P]``
-    where c_loc is the counterfactual on-board completion time; 0 for local execution.
+    `action_mode="offload"`: `Discrete(2)` {0 local, 1 offload}, Alg. 4 picks the path and
+    the LBS the container (least-loaded server, then container). `"route"`:
+    `Discrete(6)` {0 local, 1 direct, 2 + k relay via candidate k}. `"route_place"`:
+    `Discrete(1 + 5 O)`, `1 + path * O + container` with path 0 direct, 1 + k relay k.
+    `info["action_mask"]` (and `env.action_masks()`) marks the Alg. 4-feasible choices;
+    an infeasible one is played as local (`info["played_action"]`). Actions outside the
+    space raise `ValueError` naming the range; the state is unchanged.
 
-    **Starting State.** ``reset(seed)`` draws t0 within +-``epoch_offset_max_s`` of the shell
-    epoch, picks the agents (first passes starting at or after t0 - 5 min), draws processors,
-    models, arrivals, Case I flags, service times and background loads.
+    ## Observation Space
 
-    **Episode End.** Truncation after the last task arriving before ``episode_s``; never
-    terminated. ``info["episode"]`` then holds latency by placement, counts, violations, the
-    1-s workload series (O containers + their mean) and messages per layer pair.
+    `Box(0, 1, (37 + O,), float32)` (O = 12 containers by default: 49 values):
 
-    **Non-stationarity / tasks.** A task (``tasks.RelayOffloadingTask``) fixes the arrival
-    case, t0 (hence the geometry) and the ground-station site; ``scenario`` light / normal /
-    heavy redraws t0 every ``update_interval`` episodes, ``mixed`` redraws the case too.
-    ``sample_tasks``, ``set_task``, ``task_set("train" | "test")`` as in every leo-envs env;
-    ``info`` carries ``task_id``, ``task_switched``, ``seq_idx``.
+    {observation_table}
 
-    **Arguments.** :class:`RelayOffloadingConfig` (``gym.make(id, config=cfg)`` or keyword
-    overrides; table below). Switches ``delay_model="paper_literal"`` and
-    ``relay_window="paper_literal"`` reproduce the printed (erroneous) forms.
+    ## Rewards
 
-    **Offline planning.** :meth:`instance` returns the episode's arrivals, draws, windows and
-    ISL states (:class:`RelayInstance`).
+    The realised offloading advantage of eq. (2) net of eq. (6)'s load bound:
+    `alpha (c_loc - c_real) / c_ref + (1 - alpha) (a_real - a_i) / a_ref - kappa 1[L_o > P]`,
+    c_loc the counterfactual on-board completion time, c_real the realised one (result
+    return included for Case I), L_o the chosen container's load when the task reaches it;
+    0 for local execution. `info`: `latency_s` (= `delay_s`), `accuracy`, `placement`
+    (local / direct / relay / failed / result_lost), `relay_id`, `container`,
+    `violation`, `objective` (the reward), `edge_load` [O], `edge_backlog_s` [O],
+    `cluster_load`, `messages` per layer pair (sat_lbs, lbs_server, server_container),
+    Alg. 4's view (`alg4_path`, `path_delay_s`, `feasible_paths`, `local_latency_s`,
+    `image_latency_s`), `task_id`, `task_switched`, `seq_idx`.
 
-    **Version History.** v0: initial release.
+    ## Starting State
+
+    A task fixes t0 (hence which satellites pass), the arrival case and the site; the
+    agents are the first satellites whose pass starts at or after t0 - 5 min and has not
+    ended by t0; their relay candidates are their 4 +Grid neighbours. Every reset draws
+    processors, models, arrivals, Case I flags, edge service times and background loads.
+
+    ## Episode End
+
+    Truncated after the last task arriving before `episode_s` (600 s); never terminated.
+    The last `info["episode"]` holds the mean latency by placement, placement counts,
+    violations, the 1-s workload series ([T, O + 1], containers then their mean) and the
+    messages.
+
+    ## Non-stationarity
+
+    Tasks (`tasks.RelayOffloadingTask`: case, t0 offset, site) switch every
+    `update_interval` episodes: `scenario` light / normal / heavy redraws t0, `mixed` the
+    case too. `sample_tasks`, `set_task`, `reset(options={"task": ...})`,
+    `task_set("train" | "test")` as in every leo-envs env.
+
+    ## Arguments
+
+    Any field of `RelayOffloadingConfig`, e.g. `gym.make("leo_envs/RelayOffloading-v0",
+    scenario="heavy", action_mode="route")`, or `config=RelayOffloadingConfig(...)`.
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> env = gym.make("leo_envs/RelayOffloading-v0", constellation="walker",
+    ...                walker_planes=16, walker_sats_per_plane=20, n_agents=3,
+    ...                episode_s=60.0, action_mode="route")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space
+    ((49,), Discrete(6))
+    >>> info["action_mask"][0]  # local is always allowed
+    np.True_
+    >>> obs, reward, terminated, truncated, info = env.step(1)  # direct, if feasible
+    >>> info["placement"] in ("local", "direct", "relay", "failed", "result_lost")
+    True
+    >>> sorted(info["messages"])
+    ['lbs_server', 'sat_lbs', 'server_container']
+
+    ## Offline planning
+
+    `env.unwrapped.instance()` returns a `RelayInstance` (config, `EpisodeGeometry` with
+    windows and ISL states, `EpisodeData` with arrivals, Case I flags, service times,
+    hardware and loads); `instance.simulator()` replays decisions exactly. The PettingZoo
+    variant (each satellite an agent) is `leo_envs.envs.relay_offloading.parallel_env()`.
+
+    ## Version History
+
+    * v0: initial release.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -270,8 +325,4 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
         return frame_of(sim, t, tuple(self._links), self._last_placement)
 
 
-RelayOffloadingEnv.__doc__ = (
-    (RelayOffloadingEnv.__doc__ or "")
-    + "\n"
-    + textwrap.indent(arguments_table(RelayOffloadingConfig), "    ")
-)
+fill_card(RelayOffloadingEnv, RelayOffloadingConfig, OBSERVATION_ROWS)

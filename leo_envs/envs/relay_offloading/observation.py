@@ -1,25 +1,7 @@
 """Observation vector of one decision (shared by the single- and multi-agent envs).
 
-All entries lie in [0, 1] (clipped); layout, K = 4 relay candidates, O containers:
-
-=========  =====================================================================
-0          raw-data size / ``task_mbit`` (1 for the default task model)
-1          Case I flag (result must be returned)
-2          per-image on-board latency c(m_i)(1 + u_i) / 40 ms
-3          on-board model accuracy a_i
-4          on-board background load u_i / 0.6
-5          local backlog (processor busy for) / 60 s
-6          local completion time if run now / 60 s
-7          origin sees the ground station
-8          T_a(i) / 600 s
-9          Alg. 4's direct estimate d / 10 s
-10         direct path feasible (Alg. 4)
-11+6k..    candidate k: ISL up, relay busy, T_a(j) / 600 s, d'_j / 10 s, same plane,
-           feasible
-35..35+O   containers' loads as last known by this satellite
-35+O       age of that knowledge / 600 s
-36+O       simulated time / episode length
-=========  =====================================================================
+All entries lie in [0, 1] (clipped); :data:`OBSERVATION_ROWS` lists them in order (the env
+card's observation table is generated from it). K = 4 relay candidates, O containers.
 """
 
 from __future__ import annotations
@@ -32,6 +14,36 @@ from leo_envs.envs.relay_offloading.core import Candidates, RelaySimulator
 
 _HEAD = 11
 _PER_CAND = 6  # entries per relay candidate
+
+#: (name, range, meaning) of every observation entry, in order.
+OBSERVATION_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("task_size", "[0, 1]", "raw-data size / `task_mbit` (1 for the default task model)"),
+    ("case_i", "{0, 1}", "the result must be returned to the satellite (Case I)"),
+    ("image_latency", "[0, 1]", "per-image on-board time c(m_i)(1 + u_i) / 40 ms"),
+    ("accuracy_local", "[0, 1]", "on-board model accuracy a_i"),
+    ("onboard_load", "[0, 1]", "on-board background load u_i / 0.6"),
+    ("local_backlog", "[0, 1]", "time the processor is still busy / 60 s"),
+    ("local_latency", "[0, 1]", "completion time if run on board now / 60 s"),
+    ("visible", "{0, 1}", "the satellite sees the ground station"),
+    ("window_left", "[0, 1]", "remaining window T_a(i) (eq. 27) / 600 s"),
+    ("d_direct", "[0, 1]", "Alg. 4's direct-path estimate d (eqs. 1 / 29) / 10 s"),
+    ("direct_ok", "{0, 1}", "the direct path passes Alg. 4's test"),
+    *(
+        row
+        for k in range(N_RELAY_CANDIDATES)
+        for row in (
+            (f"isl_up[{k}]", "{0, 1}", f"ISL to relay candidate {k} has line of sight"),
+            (f"relay_busy[{k}]", "{0, 1}", f"candidate {k} is sending to the ground station"),
+            (f"window_left[{k}]", "[0, 1]", "its remaining window T_a(j) / 600 s"),
+            (f"d_relay[{k}]", "[0, 1]", "Alg. 4's relay estimate d'_j (eqs. 28 / 30) / 10 s"),
+            (f"same_plane[{k}]", "{0, 1}", f"candidate {k} is in the same orbital plane"),
+            (f"relay_ok[{k}]", "{0, 1}", f"relaying via candidate {k} passes Alg. 4's test"),
+        )
+    ),
+    ("edge_load[o]", "[0, 1]", "O entries: container loads as last known by the satellite"),
+    ("edge_age", "[0, 1]", "age of that knowledge / 600 s"),
+    ("time", "[0, 1]", "simulated time / episode length"),
+)
 
 
 def obs_dim(n_containers: int) -> int:
