@@ -148,7 +148,9 @@ class LEOEdge(EnvAwarePolicy):
         load = cfg.edge_background_load + backlog / cfg.edge_service_s
         w = -np.inf
         if path >= 0:
-            edge_s = float(info["path_delay_s"][path]) + float(backlog.min()) + cfg.edge_service_s
+            # Alg. 4's Case I estimate already holds c(m_e) (eq. 29-30): count it once.
+            transfer_s = float(info["path_delay_s"][path]) - cfg.edge_service_s * float(obs[1])
+            edge_s = transfer_s + float(backlog.min()) + cfg.edge_service_s
             a_i = float(obs[3])
             w = (
                 cfg.alpha * (float(info["local_latency_s"]) - edge_s) / cfg.latency_ref_s

@@ -94,14 +94,17 @@ class RelayOffloadingConfig(EnvConfig):
     adaptive_modeling: bool = True
     """Use the adapted models of Tables II-III ("w" columns) instead of the originals."""
     onboard_load_mean: float = 0.05
-    """Mean on-board background load u_i (OU process in [0, 0.6]) [C]."""
+    """Mean on-board background load u_i (OU process in [0, 0.6]) [C]; with 0.05, 30 % of the
+    tasks exceed the 20-ms threshold (mean of seeds 0-4; spec A6 fits ~25 %)."""
     n_servers: int = 3
     """Edge servers J (Sec. IX-A)."""
     containers_per_server: int = 4
     """Containers per server (Sec. IX-A: 4)."""
-    edge_service_s: float = 1.0
+    edge_service_s: float = 0.8
     """Mean edge execution time S_e of one task in one container [s] [C]; each task's time is
-    drawn U(0.8, 1.2) x S_e."""
+    drawn U(0.8, 1.2) x S_e. Spec A6 fits ~1 s assuming every task can be offloaded; with
+    real windows only ~60 % can, and 0.8 s (16 ms per image on a 4-core 4 GHz container)
+    keeps the edge a little faster than the phones, as the paper's Fig. 8 implies."""
     edge_background_load: float = 0.18
     """Mean background CPU load L_bg of a container [C]; each container draws +- 0.03."""
     edge_accuracy: float = 0.80
