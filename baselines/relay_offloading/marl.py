@@ -86,12 +86,20 @@ class ParallelVecEnv(VecEnv):
 
 def train_shared(algo: str, config: Any, train_steps: int, seed: int = 0, n_steps: int = 64):
     """Train a parameter-shared ``PPO`` or ``A2C`` on the PettingZoo variant of ``config``;
-    ``train_steps`` counts agent-steps (n_agents per slot)."""
+    ``train_steps`` counts agent-steps (n_agents per slot); rewards are normalised by
+    SB3's ``VecNormalize``."""
     from stable_baselines3 import A2C, PPO
+    from stable_baselines3.common.vec_env import VecNormalize
 
     from leo_envs.envs.relay_offloading.parallel import RelayOffloadingParallelEnv
 
-    venv = ParallelVecEnv(RelayOffloadingParallelEnv(config), seed=seed)
+    # Rewards are in units of c_ref = 0.1 s and reach tens when on-board queues grow:
+    # normalise them (observations are already in [0, 1], so the policy needs no wrapper).
+    venv = VecNormalize(
+        ParallelVecEnv(RelayOffloadingParallelEnv(config), seed=seed),
+        norm_obs=False,
+        norm_reward=True,
+    )
     if algo == "ppo":
         model = PPO(
             "MlpPolicy",
