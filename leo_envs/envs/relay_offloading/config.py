@@ -6,6 +6,7 @@ section 9 lists them). Units are in the names.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from leo_envs.envs.common.config import EnvConfig, check_int
@@ -13,7 +14,7 @@ from leo_envs.envs.relay_offloading.tasks import SCENARIOS
 from leo_envs.envs.relay_offloading.timing import DELAY_MODELS, RELAY_WINDOWS
 
 ACTION_MODES = ("offload", "route", "route_place")
-CONSTELLATIONS = ("starlink_shell1", "walker")
+CONSTELLATIONS = ("starlink_shell1", "walker", "tle")
 N_RELAY_CANDIDATES = 4  # +Grid: fore, aft, and one neighbour in each adjacent plane
 
 #: A small, fast configuration for tests (a 16 x 20 Walker shell, 3 agents, 60 s).
@@ -46,7 +47,10 @@ class RelayOffloadingConfig(EnvConfig):
     """Satellites generating tasks (paper: 10), chosen as the first whose ground-station pass
     starts at or after t0 - 5 min [C]."""
     constellation: str = "starlink_shell1"
-    """``starlink_shell1`` (53 deg, 72 x 22, 550 km) or ``walker`` (the ``walker_*`` fields)."""
+    """``starlink_shell1`` (53 deg, 72 x 22, 550 km), ``walker`` (the ``walker_*`` fields) or
+    ``tle`` (the file ``tle_path``; t0 is offset from its latest element epoch)."""
+    tle_path: str = ""
+    """TLE file (2- or 3-line sets) used when ``constellation == "tle"``."""
     walker_planes: int = 72
     """Walker shell: number of planes P."""
     walker_sats_per_plane: int = 22
@@ -169,6 +173,14 @@ class RelayOffloadingConfig(EnvConfig):
                 "marl_slot_s": (0.01, 60.0),
             }
         )
+        if self.constellation == "tle":
+            if not isinstance(self.tle_path, str) or not os.path.isfile(self.tle_path):
+                raise ValueError(
+                    f"tle_path must name an existing TLE file when constellation='tle', "
+                    f"got {self.tle_path!r}"
+                )
+        elif not isinstance(self.tle_path, str):
+            raise TypeError(f"tle_path must be a str, got {type(self.tle_path).__name__}")
         self._set(
             "walker_phasing",
             check_int("walker_phasing", self.walker_phasing, 0, self.walker_planes - 1),

@@ -10,7 +10,11 @@ import numpy as np
 from leo_envs.envs.relay_offloading import arrivals, hardware
 from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import EpisodeData
-from leo_envs.envs.relay_offloading.geometry import SHELL_EPOCH, EpisodeGeometry, build_geometry
+from leo_envs.envs.relay_offloading.geometry import (
+    EpisodeGeometry,
+    build_geometry,
+    constellation_epoch,
+)
 from leo_envs.envs.relay_offloading.tasks import RelayOffloadingTask
 
 
@@ -18,7 +22,8 @@ from leo_envs.envs.relay_offloading.tasks import RelayOffloadingTask
 def _geometry(
     config: RelayOffloadingConfig, offset_s: float, lat: float, lon: float
 ) -> EpisodeGeometry:
-    return build_geometry(config, SHELL_EPOCH + timedelta(seconds=offset_s), lat, lon)
+    t0 = constellation_epoch(config) + timedelta(seconds=offset_s)
+    return build_geometry(config, t0, lat, lon)
 
 
 def task_geometry(config: RelayOffloadingConfig, task: RelayOffloadingTask) -> EpisodeGeometry:

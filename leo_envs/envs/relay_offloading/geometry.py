@@ -15,10 +15,12 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
+from sgp4.conveniences import sat_epoch_datetime
 
 from leo_envs.envs.relay_offloading.config import N_RELAY_CANDIDATES, RelayOffloadingConfig
 from leo_envs.models.isl import line_of_sight, neighbors, plus_grid_links
 from leo_envs.models.shells import starlink_shell1, walker_delta
+from leo_envs.models.tle import load_tle
 from leo_envs.models.visibility import GroundSite, VisibilityIndex
 
 #: The index starts this long before t0, so passes rising up to 5 min early count (spec A6).
@@ -115,17 +117,35 @@ class EpisodeGeometry:
 
 
 def build_constellation(config: RelayOffloadingConfig):
-    """The shell of ``config`` (at :data:`SHELL_EPOCH`) and its (planes, sats per plane,
-    phasing)."""
+    """The constellation of ``config`` and its Walker layout ``(planes, sats per plane,
+    phasing)``, or ``None`` for a TLE file (no plane structure known)."""
     if config.constellation == "starlink_shell1":
-        return _starlink(), 72, 22, 1
-    return _shell(
+        return _starlink(), (72, 22, 1)
+    if config.constellation == "tle":
+        return _tle(config.tle_path), None
+    shell, *layout = _shell(
         config.walker_planes,
         config.walker_sats_per_plane,
         config.walker_phasing,
         config.walker_altitude_km,
         config.walker_inclination_deg,
     )
+    return shell, tuple(layout)
+
+
+def constellation_epoch(config: RelayOffloadingConfig) -> datetime:
+    """t0 = this epoch + the task's offset: :data:`SHELL_EPOCH` for synthetic shells, the
+    latest element epoch (to the second) of a TLE file."""
+    if config.constellation != "tle":
+        return SHELL_EPOCH
+    latest = max(_tle(config.tle_path).satrecs, key=lambda r: r.jdsatepoch + r.jdsatepochF)
+    epoch = sat_epoch_datetime(latest).replace(tzinfo=None)
+    return epoch.replace(microsecond=0)
+
+
+@lru_cache(maxsize=2)
+def _tle(path: str):
+    return load_tle(path)
 
 
 @lru_cache(maxsize=1)
@@ -137,6 +157,34 @@ def _starlink():
 def _shell(planes: int, per_plane: int, phasing: int, altitude_km: float, incl_deg: float):
     shell = walker_delta(planes, per_plane, phasing, altitude_km, incl_deg, SHELL_EPOCH)
     return shell, planes, per_plane, phasing
+
+
+def nearest_candidates(
+    constellation, agents: NDArray[np.int64], ecef_km: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Relay candidates without a known plane layout (TLE files) [C]: the 2 nearest
+    satellites at t0 in the agent's orbital plane (RAAN within 2 deg, inclination within
+    0.5 deg of its elements) and the 2 nearest others; missing ones are filled by the next
+    nearest of any plane. ``ecef_km``: [n_sat, 3] positions at t0."""
+    recs = constellation.satrecs
+    raan = np.array([r.nodeo for r in recs])
+    incl = np.array([r.inclo for r in recs])
+    cand = np.empty((agents.size, N_RELAY_CANDIDATES), dtype=np.int64)
+    same = np.empty(cand.shape, dtype=bool)
+    for i, a in enumerate(agents):
+        dist = np.linalg.norm(ecef_km - ecef_km[a], axis=1)
+        dist[a] = np.inf
+        dist[~np.isfinite(dist)] = np.inf
+        d_raan = np.abs((raan - raan[a] + np.pi) % (2 * np.pi) - np.pi)
+        in_plane = (d_raan < np.radians(2.0)) & (np.abs(incl - incl[a]) < np.radians(0.5))
+        order = [int(s) for s in np.argsort(dist, kind="stable") if np.isfinite(dist[s])]
+        picks = [s for s in order if in_plane[s]][:2] + [s for s in order if not in_plane[s]][:2]
+        picks += [s for s in order if s not in picks][: N_RELAY_CANDIDATES - len(picks)]
+        if len(picks) < N_RELAY_CANDIDATES:
+            raise ValueError(f"the TLE file needs at least {N_RELAY_CANDIDATES + 1} satellites")
+        cand[i] = picks[:N_RELAY_CANDIDATES]
+        same[i] = in_plane[cand[i]]
+    return cand, same
 
 
 @lru_cache(maxsize=4)
@@ -166,7 +214,7 @@ def build_geometry(
 ) -> EpisodeGeometry:
     """Propagate the shell around ``t0``, pick the agents and precompute windows and ISLs
     for a ground station at (``gs_lat_deg``, ``gs_lon_deg``)."""
-    constellation, n_planes, per_plane, phasing = build_constellation(config)
+    constellation, layout = build_constellation(config)
     tail_s = max(config.result_deadline_s, 300.0)
     duration = LEAD_S + config.episode_s + tail_s
     step = config.geometry_step_s
@@ -189,7 +237,10 @@ def build_geometry(
             f"n_agents={config.n_agents} exceeds the {agents.size} satellites with a pass "
             f"starting in the episode; lower n_agents or use a denser shell"
         )
-    cand_sat, same_plane = relay_candidates(agents, n_planes, per_plane, phasing)
+    if layout is not None:
+        cand_sat, same_plane = relay_candidates(agents, *layout)
+    else:
+        cand_sat, same_plane = nearest_candidates(constellation, agents, index.sat_ecef_km(LEAD_S))
     extra = np.setdiff1d(cand_sat.ravel(), agents)
     sat_index = np.concatenate([agents, extra])
     rel_of = {int(s): r for r, s in enumerate(sat_index)}

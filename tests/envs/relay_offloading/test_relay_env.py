@@ -2,6 +2,7 @@
 return, reward) and the env on real orbits (mask = Alg. 4, determinism, errors)."""
 
 from datetime import datetime
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -284,3 +285,22 @@ def test_render(mode):
         assert "edge load" in frame
     else:
         assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
+
+
+TLE = str(Path(__file__).parents[2] / "data" / "relay_offloading" / "starlink-2020-05-07.tle")
+
+
+def test_tle_constellation_runs_with_nearest_relays():
+    env = make(constellation="tle", tle_path=TLE, scenario="heavy")
+    env.reset(seed=0)
+    geo = env.sim.geometry
+    assert geo.t0.year == 2020 and geo.sat_names[0].startswith("STARLINK")
+    assert geo.candidates.shape == (3, 4)
+    # in-plane candidates first; all 4 differ from the agent
+    assert np.all(geo.same_plane[:, 0]) and len(set(geo.sat_index)) == geo.sat_index.size
+    done = False
+    while not done:
+        _, _, _, done, info = env.step(1)
+    assert info["episode"]["n_tasks"] == env.sim.data.n_tasks
+    with pytest.raises(ValueError, match="tle_path"):
+        make(constellation="tle", tle_path="/nonexistent.tle")
