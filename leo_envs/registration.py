@@ -29,6 +29,17 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
         "max_episode_steps": None,
         "test_kwargs": {"episode_steps": 6, "scenario": "resample", "decision_info": "predicted"},
     },
+    "leo_envs/RelayOffloading-v0": {
+        "entry_point": "leo_envs.envs.relay_offloading.env:RelayOffloadingEnv",
+        "max_episode_steps": None,
+        "test_kwargs": {
+            "constellation": "walker",
+            "walker_planes": 16,
+            "walker_sats_per_plane": 20,
+            "n_agents": 3,
+            "episode_s": 60.0,
+        },
+    },
 }
 _NOT_GYM_ARGUMENTS = ("test_kwargs",)
 
