@@ -126,12 +126,16 @@ class AssistedOffloading(_GreenPolicy):
         headroom: float = 1.15,
         uplink_utilisation: float = 0.8,
         max_sat_wait: float = 0.1,
+        min_coverage: float = 1.0,
     ) -> None:
         super().__init__(forecaster, headroom)
         if not 0.0 < uplink_utilisation <= 1.0:
             raise ValueError(f"uplink_utilisation must lie in (0, 1], got {uplink_utilisation!r}")
         self.uplink_utilisation = uplink_utilisation
         self.max_sat_wait = max_sat_wait
+        if not 0.0 <= min_coverage <= 1.0:
+            raise ValueError(f"min_coverage must lie in [0, 1], got {min_coverage!r}")
+        self.min_coverage = min_coverage
         self.last_plan: dict[str, NDArray] = {}
 
     def act(self, obs: NDArray, info: dict[str, Any]) -> NDArray[np.float32]:
@@ -155,7 +159,13 @@ class AssistedOffloading(_GreenPolicy):
             * parts["sat_coverage"]
             / (cfg.task_up_bytes * BITS_PER_BYTE)
         )
-        sat_ok = (parts["best_sat_wait"] <= self.max_sat_wait) & (uplink_tasks > 0)
+        # Forwarded tasks in a sub-step without an eligible satellite are dropped (B3), so
+        # AO is only used in slots the orbit model covers completely.
+        sat_ok = (
+            (parts["best_sat_wait"] <= self.max_sat_wait)
+            & (uplink_tasks > 0)
+            & (parts["sat_coverage"] >= self.min_coverage)
+        )
         use_ao = (j_ratio < 1.0) & sat_ok
         g1, s1 = self._look_ahead(load[:depth], backlog, g_prev, uplink_tasks, use_ao)
         self.last_plan = {"j_ratio": j_ratio, "use_ao": use_ao, "containers": g1, "share": s1}

@@ -214,7 +214,11 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         super().reset(seed=seed)
         self._reset_task(new_sequence, option)
         self._episode = self._new_episode(self._schedule.task)
-        return self._observation(), self._info(None, np.zeros((self.config.n_sites, 3)))
+        # The task id is a content hash: computed once per episode, not per step.
+        self._task_fields = self._schedule.info_fields()
+        info = self._info(None, np.zeros((self.config.n_sites, 3)))
+        self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
+        return self._observation(), info
 
     def step(
         self, action: NDArray[np.float32]
@@ -434,7 +438,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         info: dict[str, Any] = {
             "slot_s": cfg.slot_s,
             "elapsed_s": ep.t * cfg.slot_s,
-            **self._schedule.info_fields(),
+            **self._task_fields,
             "played_action": read_only(played.astype(np.float32)),
         }
         t = min(ep.t, cfg.n_slots - 1)

@@ -11,6 +11,7 @@ from baselines.green_offloading import (
     LocalOnly,
     NoManagement,
 )
+from baselines.green_offloading.evaluation import hourly, run_episode, summarise
 from leo_envs.harness.policy import resolve_policy
 
 SMALL = {"n_sites": 6}
@@ -50,6 +51,15 @@ def test_lo_saves_energy_and_lo_ao_saves_at_least_as_much(results):
 def test_lo_ao_drops_stay_below_ten_percent(results):
     assert results["lo"][1] < 0.01
     assert results["lo_ao"][1] < 0.10
+
+
+def test_evaluation_records_match_the_env_totals():
+    frame = run_episode(LocalOnly(), 5, n_sites=3, n_slots=8)
+    summary = summarise(frame)
+    assert len(frame) == 8 and frame["slot"].tolist() == list(range(8))
+    assert summary["saving"] == pytest.approx(1 - frame.energy_j.sum() / frame.bench_j.sum())
+    assert summary["sat_share"] == 0.0 and 0.79 < summary["delay_s"] < 0.81
+    assert hourly(frame, "saving").shape == (2,)
 
 
 def test_lo_ao_plays_lo_when_green_energy_suffices():
@@ -105,5 +115,7 @@ def test_bad_policy_arguments_are_rejected():
         LocalOnly(forecaster="crystal_ball")
     with pytest.raises(ValueError, match="uplink_utilisation"):
         AssistedOffloading(uplink_utilisation=0.0)
+    with pytest.raises(ValueError, match="min_coverage"):
+        AssistedOffloading(min_coverage=1.5)
     with pytest.raises(RuntimeError, match="reset"):
         LocalOnly().act(np.zeros(3), {})

@@ -142,3 +142,20 @@ def test_instance_exposes_read_only_episode_data():
         inst.traces.harvest_j[0, 0] = 1.0
     with pytest.raises(ValueError):
         inst.sat_capacity_rate[0] = 1.0
+
+
+def test_task_switch_is_flagged_on_the_reset_only():
+    env = gym.make(
+        "leo_envs/GreenOffloading-v0", n_sites=2, n_slots=2, scenario="daily_weather",
+        update_interval=2,
+    )  # fmt: skip
+    _, info = env.reset(seed=0)
+    ids = [info["task_id"]]
+    for _ in range(3):
+        for _ in range(2):
+            _, _, _, truncated, info = env.step(env.action_space.sample())
+            assert info["task_switched"] is False and info["task_id"] == ids[-1]
+        assert truncated
+        _, info = env.reset()
+        assert info["task_switched"] is True and info["task_id"] != ids[-1]
+        ids.append(info["task_id"])
