@@ -11,11 +11,19 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
-from leo_envs.envs.green_offloading import dynamics
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
+from leo_envs.envs.green_offloading.dynamics import (
+    SiteState,
+    SlotResult,
+    base_delays,
+    expected_site_energy_j,
+    provisioned_containers,
+    simulate_slot,
+)
 from leo_envs.envs.green_offloading.observation import (
     BACKLOG_CAP,
     J_CAP,
@@ -126,6 +134,9 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     sub-steps with an eligible satellite; best eligible SNR / 50 dB; least expected
     satellite wait / sigma; J_n = (battery + harvest forecast) / expected consumption with
     all work local (the paper's rule: J_n >= 1 -> LO). Then sin and cos of the local hour.
+
+    {observation_table}
+
     Forecasts are noisy oracles: Gaussian noise of `forecast_error x sqrt(lead)` on the
     clear-sky index (and on the relative load), one scale for an oracle and a learned model.
 
@@ -171,6 +182,25 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     Any field of `GreenOffloadingConfig` (Table 1 values are defaults), e.g.
     `gym.make("leo_envs/GreenOffloading-v0", n_sites=5, forecast_horizon=4)`, or
     `config=GreenOffloadingConfig(...)`.
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> from leo_envs.envs.green_offloading.env import shares_to_action
+    >>> env = gym.make("leo_envs/GreenOffloading-v0", n_sites=2, n_slots=4)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space.shape
+    ((34,), (2, 3))
+    >>> keep_local = shares_to_action([[1.0, 0.0, 0.25], [1.0, 0.0, 0.25]])  # 5 containers
+    >>> obs, reward, terminated, truncated, info = env.step(keep_local)
+    >>> info["site_containers_on"].tolist(), info["drop_rate"], 0.0 < info["energy_saving"] < 1.0
+    ([5, 5], 0.0, True)
+    >>> train = env.unwrapped.task_set("train")   # fixed tasks for meta-training
+    >>> obs, info = env.reset(options={"task": train[0]})
+    >>> info["task_id"] == train[0].task_id
+    True
 
     ## Offline planning
 
@@ -231,7 +261,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             raise RuntimeError("the episode is over (truncated); call reset()")
         played = self._check_action(action)
         t, s = ep.t, cfg.substeps_per_slot
-        result = dynamics.simulate_slot(
+        result = simulate_slot(
             cfg,
             ep.state,
             played,
@@ -331,7 +361,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
                 sky.n_sat, 0.5 * (cfg.sat_background_low + cfg.sat_background_high)
             )
         n = cfg.n_sites
-        state = dynamics.SiteState(
+        state = SiteState(
             battery_j=np.full(n, cfg.initial_battery_fraction * cfg.battery_capacity_j),
             containers_on=np.full(n, cfg.containers_per_site, dtype=np.int64),
             local_backlog=np.zeros(n),
@@ -340,7 +370,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             sat_backlog=np.zeros(sky.n_sat),
             sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
         )
-        base = dynamics.base_delays(cfg, sky.snr_db, sky.range_km)
+        base = base_delays(cfg, sky.snr_db, sky.range_km)
         eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
         coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
         return _Episode(task, traces, sky, base, state, state.copy(), coverage)
@@ -365,7 +395,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             )
         return action_to_shares(np.clip(arr, -1.0, 1.0))
 
-    def _reward(self, r: dynamics.SlotResult) -> float:
+    def _reward(self, r: SlotResult) -> float:
         cfg = self.config
         energy_ratio = r.energy_j.sum() / max(r.energy_bench_j.sum(), 1e-12)
         drop_rate = r.dropped.sum() / max(r.attempts.sum(), 1e-12)
@@ -381,8 +411,8 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     def _j_ratio(self, battery_j: NDArray, harvest_fc: NDArray, load_fc: NDArray) -> NDArray:
         """J_n = (battery + forecast harvest) / expected consumption, all work local."""
         cfg = self.config
-        need = dynamics.provisioned_containers(cfg, load_fc)
-        expected = dynamics.expected_site_energy_j(
+        need = provisioned_containers(cfg, load_fc)
+        expected = expected_site_energy_j(
             cfg, load_fc, 0.0, need, self._episode.state.containers_on
         )
         return (battery_j + harvest_fc) / np.maximum(expected, 1e-12)
@@ -432,7 +462,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         low, high = self.observation_space.low, self.observation_space.high
         return np.clip(obs, low, high).astype(np.float32)
 
-    def _info(self, r: dynamics.SlotResult | None, played: NDArray) -> dict[str, Any]:
+    def _info(self, r: SlotResult | None, played: NDArray) -> dict[str, Any]:
         cfg, ep = self.config, self._episode
         n = cfg.n_sites
         info: dict[str, Any] = {
@@ -529,10 +559,37 @@ class _Episode:
     traces: EpisodeTraces
     sky: SkyTable
     base: tuple
-    state: dynamics.SiteState
-    initial: dynamics.SiteState
+    state: SiteState
+    initial: SiteState
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
     t: int = 0
 
     def __post_init__(self) -> None:
-        self.results: list[dynamics.SlotResult] = []
+        self.results: list[SlotResult] = []
+
+
+OBSERVATION_ROWS = (
+    ("battery.site<n>", "[0, 1]", "stored energy / battery capacity"),
+    (
+        "harvest_forecast_<h>.site<n>",
+        "[0, 1.5]",
+        "PV harvest forecast of slot t+h / (PV peak x tau)",
+    ),
+    (
+        "clear_sky_harvest_<h>.site<n>",
+        "[0, 1.5]",
+        "clear-sky harvest of slot t+h / (PV peak x tau)",
+    ),
+    ("load_forecast_<h>.site<n>", "[0, 4N]", "arrival forecast of slot t+h / (peak rate x tau)"),
+    ("last_harvest.site<n>", "[0, 1.5]", "harvest of the last slot / (PV peak x tau)"),
+    ("last_clear_sky_harvest.site<n>", "[0, 1.5]", "clear-sky harvest of the last slot"),
+    ("last_load.site<n>", "[0, 4N]", "arrivals of the last slot / (peak rate x tau)"),
+    ("containers_on.site<n>", "[0, 1]", "containers on / G"),
+    ("local_backlog.site<n>", "[0, 10]", "tasks queued or retrying / (G tau / t_cp)"),
+    ("sat_coverage.site<n>", "[0, 1]", "share of the slot's sub-steps with an eligible satellite"),
+    ("best_snr.site<n>", "[0, 2]", "best eligible satellite SNR now, dB / 50 (0: none)"),
+    ("best_sat_wait.site<n>", "[0, 10]", "least expected satellite queue wait / sigma"),
+    ("j_ratio.site<n>", "[0, 10]", "J_n = (battery + harvest forecast) / expected consumption"),
+    ("hour_sin, hour_cos", "[-1, 1]", "local time of the slot start"),
+)
+fill_card(GreenOffloadingEnv, GreenOffloadingConfig, OBSERVATION_ROWS)
