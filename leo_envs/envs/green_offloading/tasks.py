@@ -23,7 +23,7 @@ FORECAST_ERRORS = (0.0, 0.05, 0.1, 0.2)
 EPOCH_OFFSET_RANGE_H = (-72.0, 72.0)
 """Constellation epochs within +-3 days of the TLE epoch (spec B4): the TLEs stay accurate."""
 DEFAULT_DAY = 172
-"""21 June (day 172 from 0): a long summer day in Greensboro."""
+"""22 June (day 172, counted from 0 = 1 January): a long summer day in Greensboro."""
 
 
 @dataclass(frozen=True, eq=False)

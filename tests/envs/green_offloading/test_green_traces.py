@@ -52,7 +52,7 @@ def test_greensboro_slots_conserve_the_shipped_hourly_energy():
 
 
 def test_southern_site_gets_a_southern_summer_on_a_northern_winter_date():
-    # Day 355 (21 December): long days at Hlane (26 S), short ones at Greensboro (36 N).
+    # Day 355 (22 December): long days at Hlane (26 S), short ones at Greensboro (36 N).
     lat = np.array([SITES["hlane"].lat_deg])
     lon = np.array([SITES["hlane"].lon_deg])
     _, clear_s = site_ghi_slots_w_m2(SITES["hlane"], 355, 96, 900.0, lat, lon)
