@@ -1,13 +1,18 @@
 """One 15-minute slot of GreenOffloading-v0 for all N sites at once (paper 003, Sec. 2-3).
 
-Plain and vectorised over sites; a short loop runs the ``substep_s`` sub-steps inside the
-slot (queues, arrivals and the serving satellite change every sub-step, spec B5).
+The ``substep_s`` sub-steps inside the slot (queues, arrivals and the serving satellite
+change every sub-step, spec B5) run in a compiled loop over sub-steps and sites
+(``_kernel.run_substeps``); energy and battery are then vectorised over sites here.
 
-Queues are fluid Lindley recursions in tasks (spec B2): ``Q(k+1) = max(0, Q(k) + A(k) - c)``
-with capacity ``c`` per sub-step; the sub-step's tasks wait ``(Q(k) + Q(k+1)) / (2 rate)``.
-Delays follow eqs. (12)-(14) (``radio``); tasks whose delay exceeds sigma are dropped with
-the soft-drop probability (applied as an expected share: the fluid model has no per-task
-draw); a share ``retry_share`` of the dropped tasks retries in the next sub-step.
+Per sub-step and site: arrivals plus retries are admitted (share ``admit``), split between
+the local containers and a satellite (share ``share``), and each part meets a fluid
+Lindley queue in tasks (spec B2; ``queue_drop``: local containers, the site's Starlink
+uplink, the serving satellite's containers under a background load). Delays follow eqs.
+(12)-(14) (``radio``); tasks whose delay would exceed sigma are dropped with the soft-drop
+probability (an expected share: the fluid model has no per-task draw); a share
+``retry_share`` of the dropped tasks retries in the next sub-step. The serving satellite
+is the AO queue rule (eligible = SNR >= Gamma_th and expected delay < sigma; least
+expected wait) or, for DO, the highest one.
 Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-(11)
 (``leo_envs.models.battery``).
 """
@@ -19,10 +24,25 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from leo_envs.envs.green_offloading._kernel import (
+    ARRIVED,
+    ATTEMPTS,
+    DELAY_SUM,
+    DROP_NO_SAT,
+    DROPPED,
+    EXCESS_SUM,
+    LOCAL,
+    N_TOTALS,
+    QUEUED,
+    REJECTED,
+    SAT,
+    WORK,
+    queue_drop_array,
+    run_substeps,
+)
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.radio import (
     BITS_PER_BYTE,
-    drop_probability,
     link_rate_bps,
     local_delay_s,
     satellite_delay_s,
@@ -86,6 +106,10 @@ class SlotResult:
         )
 
 
+QUEUE_POINTS = 4
+"""Arrival times per sub-step at which the soft-drop law is averaged (midpoint rule)."""
+
+
 def queue_drop(
     backlog: NDArray,
     inflow: NDArray,
@@ -94,7 +118,7 @@ def queue_drop(
     base_delay_s: NDArray,
     bound_s: float,
     steepness: float,
-    points: int = 4,
+    points: int = QUEUE_POINTS,
 ) -> tuple[NDArray, NDArray]:
     """Expected drop share and mean delay of the served tasks, for a sub-step's ``inflow``
     tasks arriving evenly into a fluid queue served at ``rate`` tasks/s (spec B2's Lindley
@@ -106,29 +130,18 @@ def queue_drop(
     level q* where the accepted rate equals the service rate (drop share 1 - rate/lambda,
     delay t* = sigma (lambda/rate)^(1/delta)), and drains linearly when under-loaded. The
     drop law is averaged over ``points`` arrival times (midpoint rule). No service: all drop.
+    Arrays broadcast; the compiled ``_kernel.queue_drop_scalar`` does the work (the slot
+    loop calls it directly).
     """
-    q0 = np.asarray(backlog, dtype=np.float64)
-    lam = np.asarray(inflow, dtype=np.float64) / dt
-    mu = np.asarray(rate, dtype=np.float64)
-    base = np.asarray(base_delay_s, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        overload = np.where(mu > 0, np.maximum(lam / mu, 1.0), np.inf)
-        t_star = bound_s * overload ** (1.0 / steepness)
-        q_star = np.where(mu > 0, mu * np.maximum(t_star - base, 0.0), 0.0)
-    tau = (np.arange(points) + 0.5) / points * dt  # [P]
-    rising = q0[..., None] + (lam - mu)[..., None] * tau
-    q = np.clip(rising, 0.0, np.maximum(q0, q_star)[..., None])  # [N, P]
-    r = mu[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wait = np.where(r > 0, q / r, np.inf)
-    delay = base[..., None] + wait
-    p = drop_probability(delay, bound_s, steepness)
-    kept = 1.0 - p
-    share = p.mean(axis=-1)
-    kept_sum = kept.sum(axis=-1)
-    weighted = (np.where(kept > 0, delay, 0.0) * kept).sum(axis=-1)
-    mean_delay = np.divide(weighted, kept_sum, out=np.full_like(share, np.inf), where=kept_sum > 0)
-    return share, mean_delay
+    arrays = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (backlog, inflow, rate, base_delay_s))
+    )
+    shape = arrays[0].shape
+    flat = [np.ascontiguousarray(x).ravel() for x in arrays]
+    share, delay = queue_drop_array(
+        flat[0], flat[1], flat[2], float(dt), flat[3], float(bound_s), float(steepness), points
+    )
+    return share.reshape(shape), delay.reshape(shape)
 
 
 def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
@@ -156,35 +169,6 @@ def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
     return t_loc, np.where(np.isfinite(snr_db), t_sat, np.inf), rate
 
 
-def choose_satellites(
-    cfg: GreenOffloadingConfig,
-    sky: SkyTable,
-    k: int,
-    sat_wait_s: NDArray,
-    base_sat_s: NDArray,
-) -> NDArray[np.int64]:
-    """Serving entry (position in the padded table) per site at sub-step ``k``; -1 if none.
-
-    'queue' (AO, spec B3): among satellites with SNR >= Gamma_th, the least expected
-    satellite queue wait whose expected delay meets sigma; 'elevation' (DO): the highest
-    visible satellite, no admission test.
-    """
-    sats = sky.sat[k]  # [N, K]
-    valid = sats >= 0
-    if cfg.sat_selection == "elevation":
-        score = np.where(valid, sky.elevation_deg[k], -np.inf)
-        best = np.argmax(score, axis=1)
-        return np.where(np.isfinite(score.max(axis=1)), best, -1)
-    wait = np.where(valid, sat_wait_s[np.maximum(sats, 0)], np.inf)
-    ok = (
-        valid & (sky.snr_db[k] >= cfg.snr_threshold_db) & (base_sat_s[k] + wait < cfg.delay_bound_s)
-    )
-    # Least wait; ties (empty queues) go to the better link.
-    score = np.where(ok, wait - 1e-6 * sky.snr_db[k], np.inf)
-    best = np.argmin(score, axis=1)
-    return np.where(np.isfinite(score.min(axis=1)), best, -1)
-
-
 def simulate_slot(
     cfg: GreenOffloadingConfig,
     state: SiteState,
@@ -202,101 +186,57 @@ def simulate_slot(
     ``sky_offset`` the first sub-step's row in ``sky``, ``base`` from ``base_delays``.
     """
     n = state.battery_j.shape[0]
-    dt = cfg.substep_s
-    sigma = cfg.delay_bound_s
     admit, share, frac = action[:, 0], action[:, 1], action[:, 2]
     g_prev = state.containers_on
     g_on = np.rint(frac * cfg.containers_per_site).astype(np.int64)
-    local_rate = g_on / cfg.local_service_s  # tasks/s the containers serve
     t_loc0, t_sat0, sat_rate_bps = base
-    bits_per_task = cfg.task_up_bytes * BITS_PER_BYTE
     direct = cfg.sat_path == "direct"
-
-    zeros = np.zeros(n)
+    rows = slice(sky_offset, sky_offset + arrivals.shape[0])
+    totals = np.zeros((N_TOTALS, n))
+    serving = np.empty((arrivals.shape[0], n), dtype=np.int64)
+    run_substeps(
+        np.ascontiguousarray(arrivals, dtype=np.float64),
+        np.ascontiguousarray(admit),
+        np.ascontiguousarray(share),
+        g_on / cfg.local_service_s,
+        sky.sat[rows],
+        sky.elevation_deg[rows],
+        sky.snr_db[rows],
+        t_sat0[rows],
+        sat_rate_bps[rows],
+        state.local_backlog,
+        state.uplink_backlog,
+        state.retry,
+        state.sat_backlog,
+        state.sat_capacity_rate,
+        float(cfg.substep_s),
+        float(cfg.delay_bound_s),
+        float(cfg.drop_steepness),
+        float(t_loc0),
+        float(cfg.retry_share),
+        float(cfg.local_service_s),
+        cfg.task_up_bytes * BITS_PER_BYTE,
+        float(cfg.snr_threshold_db),
+        direct,
+        cfg.sat_selection == "elevation",
+        QUEUE_POINTS,
+        totals,
+        serving,
+    )
     tot = {
-        key: zeros.copy()
-        for key in (
-            "arrived", "attempts", "local", "sat", "dropped", "drop_no_sat", "rejected",
-            "delay_sum", "excess_sum", "work", "queued",
-        )
-    }  # fmt: skip
-    serving = np.full((arrivals.shape[0], n), -1, dtype=np.int64)
-    rows = np.arange(n)
-    for s in range(arrivals.shape[0]):
-        k = sky_offset + s
-        new = arrivals[s]
-        attempts = new + state.retry
-        admitted = admit * attempts
-        rejected = attempts - admitted
-        to_sat = share * admitted
-        to_loc = admitted - to_sat
-
-        # Local MEC: fluid queue on G_on containers, eqs. (12)-(13).
-        cap_loc = local_rate * dt
-        q0 = state.local_backlog
-        p_loc, t_loc = queue_drop(q0, to_loc, local_rate, dt, t_loc0, sigma, cfg.drop_steepness)
-        drop_loc = p_loc * to_loc
-        served_loc = to_loc - drop_loc
-        done = np.minimum(q0 + served_loc, cap_loc)
-        state.local_backlog = q0 + served_loc - done
-        # A backlog only exists on running containers; switching them all off drops it.
-        stranded = np.where(local_rate > 0, 0.0, state.local_backlog)
-        state.local_backlog = state.local_backlog - stranded
-
-        # Satellite: serving satellite per site, uplink queue, satellite queue, eq. (14).
-        sat_wait = np.divide(
-            state.sat_backlog,
-            state.sat_capacity_rate,
-            out=np.full_like(state.sat_backlog, np.inf),
-            where=state.sat_capacity_rate > 0,
-        )
-        entry = choose_satellites(cfg, sky, k, sat_wait, t_sat0)
-        has = entry >= 0
-        e = np.maximum(entry, 0)
-        sat_idx = np.where(has, sky.sat[k][rows, e], -1)
-        serving[s] = sat_idx
-        no_sat = np.where(has, 0.0, to_sat)
-        to_sat = to_sat - no_sat
-        ul_rate = np.where(has, sat_rate_bps[k][rows, e] / bits_per_task, 0.0)  # tasks/s
-        w_sat = np.where(has, sat_wait[np.maximum(sat_idx, 0)], 0.0)
-        base_sat = np.where(has, t_sat0[k][rows, e], np.inf) + w_sat
-        if direct:  # every device has its own terminal: no shared site uplink queue
-            p_sat = drop_probability(base_sat, sigma, cfg.drop_steepness)
-            t_sat = base_sat
-        else:
-            p_sat, t_sat = queue_drop(
-                state.uplink_backlog, to_sat, ul_rate, dt, base_sat, sigma, cfg.drop_steepness
-            )
-        p_sat = np.where(to_sat > 0, p_sat, 0.0)
-        drop_sat = p_sat * to_sat
-        served_sat = to_sat - drop_sat
-        if direct:
-            sent = served_sat
-        else:
-            sent = np.where(has, np.minimum(state.uplink_backlog + served_sat, ul_rate * dt), 0.0)
-            state.uplink_backlog = state.uplink_backlog + served_sat - sent
-        inflow = np.bincount(np.maximum(sat_idx, 0), weights=sent, minlength=sky.n_sat)
-        state.sat_backlog = np.maximum(
-            0.0, state.sat_backlog + inflow - state.sat_capacity_rate * dt
-        )
-
-        dropped = drop_loc + drop_sat + no_sat + rejected + stranded
-        state.retry = cfg.retry_share * dropped
-        finite_loc = np.where(np.isfinite(t_loc), t_loc, 0.0)
-        finite_sat = np.where(np.isfinite(t_sat), t_sat, 0.0)
-        tot["arrived"] += new
-        tot["attempts"] += attempts
-        tot["local"] += served_loc
-        tot["sat"] += served_sat
-        tot["dropped"] += dropped
-        tot["drop_no_sat"] += no_sat
-        tot["rejected"] += rejected
-        tot["delay_sum"] += served_loc * finite_loc + served_sat * finite_sat
-        tot["excess_sum"] += served_loc * np.maximum(0.0, finite_loc - sigma) + (
-            served_sat * np.maximum(0.0, finite_sat - sigma)
-        )
-        tot["work"] += done * cfg.local_service_s
-        tot["queued"] += state.local_backlog + (0.0 if direct else state.uplink_backlog)
+        "arrived": totals[ARRIVED],
+        "attempts": totals[ATTEMPTS],
+        "local": totals[LOCAL],
+        "sat": totals[SAT],
+        "dropped": totals[DROPPED],
+        "drop_no_sat": totals[DROP_NO_SAT],
+        "rejected": totals[REJECTED],
+        "delay_sum": totals[DELAY_SUM],
+        "excess_sum": totals[EXCESS_SUM],
+        "work": totals[WORK],
+        "queued": totals[QUEUED],
+    }
+    zeros = np.zeros(n)
 
     energy_bs, energy_edge = slot_energy_j(
         cfg,

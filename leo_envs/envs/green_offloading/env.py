@@ -234,6 +234,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self._energy_peak_j = max(cfg.pv_peak_w * cfg.slot_s, 1e-9)
         self._load_ref = max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)
         self._episode: _Episode | None = None
+        self._sky_derived: tuple | None = None
 
     # ------------------------------------------------------------------ API
     def reset(
@@ -246,9 +247,10 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self._episode = self._new_episode(self._schedule.task)
         # The task id is a content hash: computed once per episode, not per step.
         self._task_fields = self._schedule.info_fields()
+        obs = self._observation()
         info = self._info(None, np.zeros((self.config.n_sites, 3)))
         self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
-        return self._observation(), info
+        return obs, info
 
     def step(
         self, action: NDArray[np.float32]
@@ -370,9 +372,12 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             sat_backlog=np.zeros(sky.n_sat),
             sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
         )
-        base = base_delays(cfg, sky.snr_db, sky.range_km)
-        eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
-        coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
+        if self._sky_derived is None or self._sky_derived[0] is not sky:
+            # Delays and coverage depend on the (cached, immutable) sky table only.
+            eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
+            coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
+            self._sky_derived = (sky, base_delays(cfg, sky.snr_db, sky.range_km), coverage)
+        _, base, coverage = self._sky_derived
         return _Episode(task, traces, sky, base, state, state.copy(), coverage)
 
     def _check_action(self, action: Any) -> NDArray[np.float64]:
@@ -439,6 +444,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         j_ratio = self._j_ratio(
             st.battery_j, tr.harvest_forecast_j[t, 0], tr.arrival_forecast[t, 0]
         )
+        self._last_j_ratio = j_ratio  # info reports the same J_n
         local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
         per_site = np.column_stack(
             [
@@ -471,10 +477,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             **self._task_fields,
             "played_action": read_only(played.astype(np.float32)),
         }
-        t = min(ep.t, cfg.n_slots - 1)
-        j_ratio = self._j_ratio(
-            ep.state.battery_j, ep.traces.harvest_forecast_j[t, 0], ep.traces.arrival_forecast[t, 0]
-        )
+        j_ratio = self._last_j_ratio.copy()  # set by _observation, called first
         if r is None:
             zeros = np.zeros(n)
             info.update(
