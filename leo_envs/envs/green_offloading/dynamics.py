@@ -137,7 +137,7 @@ def queue_drop(
         *(np.asarray(x, dtype=np.float64) for x in (backlog, inflow, rate, base_delay_s))
     )
     shape = arrays[0].shape
-    flat = [np.ascontiguousarray(x).ravel() for x in arrays]
+    flat = [np.array(x, dtype=np.float64).ravel() for x in arrays]  # owned, writable copies
     share, delay = queue_drop_array(
         flat[0], flat[1], flat[2], float(dt), flat[3], float(bound_s), float(steepness), points
     )
