@@ -1,11 +1,11 @@
 """OPT: exact optimum of P0 (eq. 20) by best-first branch and bound (branch and price).
 
-Paper 002 computes OPT by branch and bound with a convex relaxation at each node (spec
-section 5, Lemma 1). This module does the same on the pattern formulation of
+Paper 002 (Yuan et al., IEEE TWC 2022) computes OPT by branch and bound with a convex
+relaxation at each node (Lemma 1). This module does the same on the pattern formulation of
 ``formulation`` (slot t picks the set S of active C-band transmitters; links x[t,S,j,k]),
 but relaxes it through a *Dantzig-Wolfe* reformulation per device, which is far tighter
-than the plain continuous relaxation of the compact model (the root gap drops from ~10-30 %
-to ~0-0.2 % on the env's instances):
+than the plain continuous relaxation of the compact model (root gaps in
+``benchmarks/README.md``, "OPT"):
 
 * a *column* of device k is an integral set of links of k, at most one per slot (unicast
   12), with its exact cost q_k (1 - min(1, b/D_k))^2, q_k = c w_k D_k^2 / W, and its exact
@@ -27,7 +27,7 @@ Branching (in this order): the most fractional pattern variable z[t,S] (z = 1 / 
 then the most fractional served flag of a device (served / not served), then the most
 fractional link x (x = 1 / x = 0). If z, served flags and links are all integral, every
 device's active columns are the same link set, so the node solution is a schedule.
-(``branching`` changes the order; on K = 100 no order dominated.) Nodes are explored
+(``branching`` changes the order.) Nodes are explored
 best-first by bound (heapq, ties: deeper first). Incumbents: GRD + local search at the start,
 LP rounding at the root and every ``heuristic_every`` nodes (per slot the heaviest pattern,
 then a max-weight matching of the fractional links with ``scipy.optimize.linear_sum_assignment``,
@@ -42,12 +42,11 @@ feasibility.
 ``solve(instance) -> OptResult``; status 'optimal' when UB - LB <= 1e-9 + 1e-7 |UB|
 (lower bound = the smallest bound of an open or pruned node).
 
-Deviation from the brief's suggestion, on purpose: node relaxations are LPs, not QPs. The
-only quadratic left in the master is a (u/Kp)^2, and its chord interpolation is exact at
-integer u and tighter than the quadratic; HiGHS' QP solver also reported "Solve error" /
-cycled on the compact QP relaxation with outer-approximation rows in our tests and does not
-warm-start. The compact convex QP relaxation of the brief (with the same tightened
-coefficients) is what ``formulation`` builds; its root gap was 8-30 % on K = 20-50.
+Node relaxations are LPs, not the QPs of the paper's convex relaxation: the only quadratic
+left in the master is a (u/Kp)^2, and its chord interpolation is exact at integer u and
+tighter than the quadratic, and LPs warm-start. The compact convex QP relaxation (with the
+same tightened coefficients) is what ``formulation`` builds. Why not QPs, and the measured
+root gaps: ``benchmarks/README.md``, "OPT".
 """
 
 from __future__ import annotations

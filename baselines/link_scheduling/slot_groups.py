@@ -26,8 +26,7 @@ improvement first, each kind tried only when the ones before it found nothing:
    K = 10 instances);
 1. single-slot best responses (all slots evaluated in one batch; the best one applied,
    together with further improving ones whose devices do not meet, if that is better), with
-   ``slot_cand`` = 2 candidates per (S, j) by default (None: all J; on K = 10-100, seeds 0-7,
-   2 gave the same or lower final gaps than J = 4 at ~20 % less time per search);
+   ``slot_cand`` = 2 candidates per (S, j) by default (None: all J; ``benchmarks/README.md``);
 2. device relabelling over the whole schedule (``_best_relabel``): swap two devices in every
    position they occupy, or hand all positions of one device to another that shares no slot
    with it. The active C-band transmitters of every slot stay the same, so all nd^2 moves are
@@ -42,10 +41,10 @@ improvement first, each kind tried only when the ones before it found nothing:
    2 candidates per (S, j)); this can change the patterns of two slots together, which no
    single-slot move can do when each change alone is worse. The chosen pair is re-scored
    exactly before it is applied. At most ``pair_moves`` such searches (the most expensive
-   move, ~0.5-1 ms at T = 10, K = 10-50) per ``local_search``.
+   move) per ``local_search``.
 
-Implementation: the searches are compiled loops (``_kernels``, numba; ~2-20x faster than the
-earlier vectorised numpy version at these sizes, where numpy's per-call overhead dominated).
+Implementation: the searches are compiled loops (``_kernels``, numba: at T = 10 slots and
+K = 10-100 devices numpy's per-call overhead dominated a vectorised version).
 Every (row, pattern, transmitter) keeps its top-m candidate devices (``_kernels._top_m``) and
 all combinations of them come from one precomputed table per m (``_combo_table``, flat
 indices into the row's [R m] candidate list plus J idle entries), scored in table order with

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leo_envs.envs.link_scheduling.instance import IDLE
+from leo_envs.envs.link_scheduling.groups import IDLE, repair_group
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
 
@@ -46,6 +46,8 @@ def test_any_action_keeps_env_finite_bounded_and_within_link_capacity(config, se
             # delivered bits never exceed what the played links could carry (eq. 15)
             group = np.array(unwrapped._last_groups)
             t = info["slot"] - 1
+            # the env plays the reference repair of the link-group API
+            np.testing.assert_array_equal(group, repair_group(instance, t, action))
             s = instance.active_set_index(group)
             capacity = sum(instance.rate_bits[t, s, j, group[j] - 1]
                            for j in range(4) if group[j] > IDLE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from leo_envs.envs.link_scheduling import radio
+from leo_envs.envs.link_scheduling import geometry, radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.groups import IDLE, objective_from_totals, subset_activity
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
@@ -112,6 +112,7 @@ class LinkDynamics:
     """Physics of one configuration, shared by the single and the vector env."""
 
     def __init__(self, config: LinkSchedulingConfig) -> None:
+        geometry.check_site_sees_leo(config)  # reject a site without passes up front
         self.config = config
         self.tx_power_w = radio.tx_power_w(config)
         self.bandwidth_hz = radio.bandwidth_hz(config)
