@@ -147,8 +147,10 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     with beta^bench the no-management reference (all 20 containers on, everything local),
     so the first term is -(1 - energy saving), the paper's metric. Backup energy is what
     the battery could not supply (GENM's purchased grid energy). `info` carries
-    `objective` (the slot's energy saving, higher is better), `energy_j`, `energy_bench_j`,
-    `energy_saving`, `delay_s` (mean over served tasks), `dropped` (attempts dropped),
+    `objective` (the episode's energy saving so far, 1 - sum of beta^site / sum of
+    beta^bench over the played slots: the paper's metric, higher is better), `energy_j`,
+    `energy_bench_j`,
+    `energy_saving` (this slot's), `delay_s` (mean over served tasks), `dropped` (attempts dropped),
     `drop_rate`, `harvest_j`, `battery_j`, `backup_j`, `slot_s`, `elapsed_s`, `task_id`,
     `task_switched`, `seq_idx`, `played_action` and per-site arrays `site_<name>` for
     <name> in (`energy_j`, `energy_bs_j`, `energy_edge_j`, `energy_bench_j`, `harvest_j`,
@@ -274,6 +276,8 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ep.base,
         )
         ep.results.append(result)
+        ep.energy_total_j += float(result.energy_j.sum())
+        ep.bench_total_j += float(result.energy_bench_j.sum())
         ep.t += 1
         reward = self._reward(result)
         obs = self._observation()
@@ -496,7 +500,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         served = float(r.served.sum())
         saving = 1.0 - energy / max(bench, 1e-12)
         info.update(
-            objective=saving,
+            objective=1.0 - ep.energy_total_j / max(ep.bench_total_j, 1e-12),
             energy_j=energy,
             energy_bench_j=bench,
             energy_saving=saving,
@@ -566,6 +570,8 @@ class _Episode:
     initial: SiteState
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
     t: int = 0
+    energy_total_j: float = 0.0  # sum of beta^site over the played slots and sites
+    bench_total_j: float = 0.0
 
     def __post_init__(self) -> None:
         self.results: list[SlotResult] = []
