@@ -2,15 +2,17 @@
 
 Policies (harness protocol: ``act(obs, info)``, ``reset(env)``, ``seed(seed)``, ``name``;
 constructible without arguments): ``NoManagement``, ``LocalOnly`` (LO),
-``AssistedOffloading`` (LO+AO: J_n rule + 2-slot look-ahead), ``DirectOffload`` (DO).
+``AssistedOffloading`` (LO+AO: J_n rule + 2-slot look-ahead), ``DirectOffload`` (DO),
+``DriftPlusPenalty`` (LODCO-style Lyapunov drift-plus-penalty, battery-aware).
 Forecasters and forecast skill: ``baselines.green_offloading.forecasters``.
 """
 
 from baselines.green_offloading.policies import (
     AssistedOffloading,
     DirectOffload,
+    DriftPlusPenalty,
     LocalOnly,
     NoManagement,
 )
 
-__all__ = ["AssistedOffloading", "DirectOffload", "LocalOnly", "NoManagement"]
+__all__ = ["AssistedOffloading", "DirectOffload", "DriftPlusPenalty", "LocalOnly", "NoManagement"]

@@ -266,3 +266,85 @@ class DirectOffload(_GreenPolicy):
     def act(self, obs: NDArray, info: dict[str, Any]) -> NDArray[np.float32]:
         n = self._parts(obs)["battery"].shape[0]
         return shares_to_action(np.tile([1.0, 1.0, 0.0], (n, 1)))
+
+
+class DriftPlusPenalty(_GreenPolicy):
+    """Lyapunov drift-plus-penalty (LODCO-style, Mao, Zhang, Letaief, JSAC 2016): the
+    standard battery-aware, non-learning baseline 003 lacks.
+
+    Per slot and site it picks (containers in 0..G, satellite share in {0, .25, .5, .75, 1})
+    minimising ``V x penalty(u) - B~ x E(u)``, where E(u) is the expected site energy
+    (``expected_site_energy_j``), penalty(u) = E(u) + ``drop_cost_j`` x expected drops, and
+    B~ = battery - ``target_fraction`` x capacity is the perturbed battery queue: a battery
+    above its target makes energy cheap (more containers, fewer drops), one below makes it
+    dear (fewer containers, more offloading). Expected drops: local overflow under a
+    Gaussian load-forecast error (``load_error``, relative), forwarded tasks beyond the
+    uplink capacity or in sub-steps without an eligible satellite. Myopic (one slot), as
+    LODCO.
+    """
+
+    name = "lyapunov"
+
+    def __init__(
+        self,
+        forecaster: str = "env",
+        v_j: float = 1e5,
+        target_fraction: float = 0.5,
+        drop_cost_j: float = 500.0,
+        load_error: float = 0.05,
+    ) -> None:
+        super().__init__(forecaster, headroom=1.0)
+        for name, value, low, high in (
+            ("v_j", v_j, 1.0, 1e12),
+            ("target_fraction", target_fraction, 0.0, 1.0),
+            ("drop_cost_j", drop_cost_j, 0.0, 1e9),
+            ("load_error", load_error, 0.0, 2.0),
+        ):
+            if not low <= value <= high:
+                raise ValueError(f"{name} must lie in [{low:g}, {high:g}], got {value!r}")
+        self.v_j = v_j
+        self.target_fraction = target_fraction
+        self.drop_cost_j = drop_cost_j
+        self.load_error = load_error
+        self.last_choice: dict[str, NDArray] = {}
+
+    def act(self, obs: NDArray, info: dict[str, Any]) -> NDArray[np.float32]:
+        from scipy.special import ndtr  # Gaussian CDF
+
+        cfg = self.config
+        parts = self._parts(obs)
+        _, load = self.forecasts(parts)
+        load = load[0][:, None, None]  # [N, 1, 1] tasks in the coming slot
+        backlog = self._backlog_tasks(parts)[:, None, None]
+        g_prev = np.rint(parts["containers_on"] * cfg.containers_per_site).astype(np.int64)
+        battery = parts["battery"] * cfg.battery_capacity_j
+        g = np.arange(cfg.containers_per_site + 1)[None, :, None]  # [1, G+1, 1]
+        share = SHARES[None, None, :]  # [1, 1, 5]
+        # Local overflow E[(X - c)+] for X ~ N(mu, sd^2): tasks the containers cannot take.
+        mu = (1.0 - share) * load + backlog
+        sd = np.maximum(self.load_error * (1.0 - share) * load, 1e-9)
+        capacity = g * cfg.slot_s / cfg.local_service_s
+        z = (mu - capacity) / sd
+        overflow = (mu - capacity) * ndtr(z) + sd * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
+        snr_db = parts["best_snr"] * SNR_SCALE_DB
+        rate = np.where(snr_db > 0, link_rate_bps(snr_db, cfg.bandwidth_hz), 0.0)
+        coverage = parts["sat_coverage"][:, None, None]
+        uplink = (rate * cfg.slot_s / (cfg.task_up_bytes * BITS_PER_BYTE))[:, None, None]
+        forwarded = share * load
+        sat_drops = forwarded * (1.0 - coverage) + np.maximum(
+            0.0, forwarded * coverage - uplink * coverage
+        )
+        drops = np.maximum(overflow, 0.0) + sat_drops
+        energy = expected_site_energy_j(cfg, load, share, g, g_prev[:, None, None])
+        queue = (battery - self.target_fraction * cfg.battery_capacity_j)[:, None, None]
+        score = self.v_j * (energy + self.drop_cost_j * drops) - queue * energy
+        n = score.shape[0]
+        best = np.argmin(score.reshape(n, -1), axis=1)
+        g1, s1 = np.unravel_index(best, score.shape[1:])
+        self.last_choice = {
+            "containers": g1,
+            "share": SHARES[s1],
+            "battery_queue_j": queue[:, 0, 0],
+        }
+        frac = g1 / cfg.containers_per_site
+        return shares_to_action(np.column_stack([np.ones(n), SHARES[s1], frac]))

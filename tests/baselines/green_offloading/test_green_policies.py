@@ -8,6 +8,7 @@ import leo_envs  # noqa: F401
 from baselines.green_offloading import (
     AssistedOffloading,
     DirectOffload,
+    DriftPlusPenalty,
     LocalOnly,
     NoManagement,
 )
@@ -106,6 +107,7 @@ def test_policies_are_registered_entry_points():
         ("green_offloading.lo_ao", AssistedOffloading),
         ("green_offloading.do", DirectOffload),
         ("green_offloading.no_management", NoManagement),
+        ("green_offloading.lyapunov", DriftPlusPenalty),
     ]:
         assert isinstance(resolve_policy(name), cls)
 
@@ -117,5 +119,37 @@ def test_bad_policy_arguments_are_rejected():
         AssistedOffloading(uplink_utilisation=0.0)
     with pytest.raises(ValueError, match="min_coverage"):
         AssistedOffloading(min_coverage=1.5)
+    with pytest.raises(ValueError, match="target_fraction"):
+        DriftPlusPenalty(target_fraction=1.5)
     with pytest.raises(RuntimeError, match="reset"):
         LocalOnly().act(np.zeros(3), {})
+
+
+def test_drift_plus_penalty_spends_more_energy_with_a_fuller_battery():
+    env = gym.make("leo_envs/GreenOffloading-v0", **SMALL)
+    obs, info = env.reset(seed=0)
+    for _ in range(44):  # late morning: real load, satellites around
+        obs, *_, info = env.step(_lo(env, obs, info))
+    layout = env.unwrapped.layout
+    policy = DriftPlusPenalty(v_j=2e4)
+    policy.reset(env.unwrapped)
+    chosen = {}
+    for level in (0.0, 1.0):
+        tweaked = obs.copy()
+        parts = layout.split(tweaked)
+        parts["battery"][:] = level  # a view into ``tweaked``
+        policy.act(tweaked, info)
+        chosen[level] = policy.last_choice["containers"].copy()
+        assert np.all(np.sign(policy.last_choice["battery_queue_j"]) == (1 if level else -1))
+    assert np.all(chosen[1.0] >= chosen[0.0]) and np.any(chosen[1.0] > chosen[0.0])
+
+
+def _lo(env, obs, info):
+    policy = LocalOnly()
+    policy.reset(env.unwrapped)
+    return policy.act(obs, info)
+
+
+def test_drift_plus_penalty_day_saves_energy_with_few_drops():
+    saving, drops = _day(DriftPlusPenalty())
+    assert saving > 0.3 and drops < 0.05
