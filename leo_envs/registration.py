@@ -40,6 +40,17 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
             "episode_s": 60.0,
         },
     },
+    "leo_envs/GreenOffloading-v0": {
+        "entry_point": "leo_envs.envs.green_offloading.env:GreenOffloadingEnv",
+        "max_episode_steps": None,
+        "test_kwargs": {
+            "n_sites": 3,
+            "n_slots": 4,
+            "substep_s": 300.0,
+            "scenario": "random_task",
+            "update_interval": 4,
+        },
+    },
 }
 _NOT_GYM_ARGUMENTS = ("test_kwargs",)
 
