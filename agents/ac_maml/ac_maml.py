@@ -118,9 +118,9 @@ class ACMAML(WolpertingerDDPG):
     def _query_losses(self) -> tuple[torch.Tensor, torch.Tensor]:
         b = self.memory.sample(self.args.batch_size, self.rng)
         obs = torch.as_tensor(b["obs"])
-        links = torch.as_tensor(self.layout.links(b["action"])).unsqueeze(1)
+        action = torch.as_tensor(b["action"]).unsqueeze(1)
         target = self.td_target(b)
-        critic_loss = F.mse_loss(self._q(self.critic, obs, links).squeeze(1), target)
+        critic_loss = F.mse_loss(self._q_groups(self.critic, obs, action).squeeze(1), target)
         proto = self.actor(obs).reshape(-1, 1, self.layout.n_tx, self.layout.n_devices)
         actor_loss = -self._q(self.critic, obs, proto).mean()
         return critic_loss, actor_loss

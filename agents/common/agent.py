@@ -169,8 +169,7 @@ class LinkAgent:
         if len(groups) == 1:
             return groups[0].copy()
         with torch.no_grad():
-            links = torch.as_tensor(self.layout.links(groups)).unsqueeze(0)  # [1, n, J, K]
-            q = self.q_values(obs_t, links)[0]
+            q = self.q_groups(obs_t, torch.as_tensor(groups).unsqueeze(0))[0]
         return groups[int(torch.argmax(q))].copy()
 
     def _tensor(self, obs: Any, hist: np.ndarray | None = None) -> torch.Tensor:
@@ -185,6 +184,10 @@ class LinkAgent:
 
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError  # pragma: no cover
+
+    def q_groups(self, obs_t: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        """Q of link groups ``[B, n, J]`` (action encoding) -> ``[B, n]``."""
+        return self.q_values(obs_t, torch.as_tensor(self.layout.links(groups.numpy())))
 
     def store(self, **row: Any) -> None:
         raise NotImplementedError  # pragma: no cover

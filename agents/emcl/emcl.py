@@ -165,6 +165,9 @@ class EMCL(LinkAgent):
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         return self.critic(obs_t, links)
 
+    def q_groups(self, obs_t: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        return self.critic.forward_groups(obs_t, groups)
+
     # ------------------------------------------------------------------ learning
     def store(self, **row: Any) -> None:
         memory = self.memories[self.task_index] if self.phase == "meta" else self.online_memory
@@ -172,12 +175,11 @@ class EMCL(LinkAgent):
 
     def _batch(self, memory, n: int) -> dict[str, torch.Tensor]:
         b = memory.sample(n, self.rng)
-        lay = self.layout
         return {
             "obs": torch.as_tensor(np.concatenate([b["obs"], b["hist"]], 1)),
             "next_obs": torch.as_tensor(np.concatenate([b["next_obs"], b["next_hist"]], 1)),
-            "links": torch.as_tensor(lay.links(b["action"])).unsqueeze(1),
-            "next_links": torch.as_tensor(lay.links(b["next_candidates"])),
+            "action": torch.as_tensor(b["action"]).unsqueeze(1),
+            "next_candidates": torch.as_tensor(b["next_candidates"]),
             "valid": torch.as_tensor(b["next_candidate_valid"]),
             "reward": torch.as_tensor(b["reward"]),
             "not_done": 1.0 - torch.as_tensor(b["terminated"]),
@@ -201,11 +203,11 @@ class EMCL(LinkAgent):
             batches = [self._batch(m, per_task) for m in ready]
             b = {key: torch.cat([x[key] for x in batches]) for key in batches[0]}
             with torch.no_grad():
-                next_q = self.critic_target(b["next_obs"], b["next_links"])
+                next_q = self.critic_target.forward_groups(b["next_obs"], b["next_candidates"])
                 next_q = next_q.masked_fill(~b["valid"], -1e9).max(1).values
                 next_q = torch.where(b["valid"].any(1), next_q, torch.zeros_like(next_q))
                 target = b["reward"] + args.gamma * b["not_done"] * next_q
-            q = self.critic(b["obs"], b["links"]).squeeze(1)
+            q = self.critic.forward_groups(b["obs"], b["action"]).squeeze(1)
             critic_loss = F.mse_loss(q, target)
             self.critic_opt.zero_grad()
             critic_loss.backward()

@@ -29,8 +29,13 @@ class MetaCritic(nn.Module):
     ``forward(obs, links)``: ``obs [B, obs_size + N * step]`` is the observation followed by
     the task history l (the last N (action, reward, done) steps, oldest first), ``links
     [B, n, J, K]`` n candidate actions (0/1 link matrices, or a continuous proto-action);
-    returns ``[B, n]``. The first convolution is split into a state part (computed once per
-    state) and an action part (per candidate): the same linear map, k times cheaper.
+    returns ``[B, n]``. The CNN's device features are mean-pooled over devices (the
+    objective is a sum over devices; the dense head models its non-linear parts).
+
+    ``forward_groups(obs, groups [B, n, J])`` gives the same values for link groups in
+    action encoding, exactly and far cheaper: a group links at most J devices, so every
+    other device has the state-only feature shared by all candidates, and only the J
+    linked devices are recomputed per candidate.
     """
 
     def __init__(
@@ -50,7 +55,7 @@ class MetaCritic(nn.Module):
         self.conv2 = nn.Conv1d(channels, channels, 1)
         self.lstm = nn.LSTM(history_step, lstm_hidden, batch_first=True)  # task encoder (37)
         self.head = nn.Sequential(
-            nn.Linear(2 * channels + lstm_hidden, dense), nn.ReLU(), nn.Linear(dense, 1)
+            nn.Linear(channels + lstm_hidden, dense), nn.ReLU(), nn.Linear(dense, 1)
         )
 
     def task_features(self, obs: torch.Tensor) -> torch.Tensor:
@@ -59,16 +64,43 @@ class MetaCritic(nn.Module):
         _, (h, _) = self.lstm(hist)
         return h[-1]
 
+    def _head(self, f_c: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
+        b, n = f_c.shape[:2]
+        f_l = self.task_features(obs).unsqueeze(1).expand(b, n, -1)
+        return self.head(torch.cat([f_c, f_l], dim=-1)).squeeze(-1)  # eq. (38)
+
     def forward(self, obs: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         b, n = links.shape[:2]
         k = self.layout.n_devices
         state = self.conv_state(_device_grid(self.layout, obs))  # [B, ch, K]
         action = self.conv_action(links.reshape(b * n, self.layout.n_tx, k))  # [B*n, ch, K]
         x = torch.relu(action.reshape(b, n, -1, k) + state.unsqueeze(1)).reshape(b * n, -1, k)
-        x = torch.relu(self.conv2(x))
-        f_c = torch.cat([x.mean(-1), x.amax(-1)], dim=-1)  # eq. (36)
-        f_l = self.task_features(obs).repeat_interleave(n, dim=0)
-        return self.head(torch.cat([f_c, f_l], dim=-1)).reshape(b, n)  # eq. (38)
+        f_c = torch.relu(self.conv2(x)).mean(-1).reshape(b, n, -1)  # eq. (36)
+        return self._head(f_c, obs)
+
+    def forward_groups(self, obs: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        b, n, j = groups.shape
+        k = self.layout.n_devices
+        state = self.conv_state(_device_grid(self.layout, obs))  # [B, ch, K]
+        idle = torch.relu(self.conv2(torch.relu(state)))  # [B, ch, K]: no link anywhere
+        linked = groups > 0  # [B, n, J]
+        device = (groups - 1).clamp(min=0)
+        state_at = torch.gather(  # [B, n, J, ch]: state pre-activation at each linked device
+            state.transpose(1, 2).unsqueeze(1).expand(b, n, k, -1),
+            2,
+            device.unsqueeze(-1).expand(-1, -1, -1, state.shape[1]),
+        )
+        idle_at = torch.gather(
+            idle.transpose(1, 2).unsqueeze(1).expand(b, n, k, -1),
+            2,
+            device.unsqueeze(-1).expand(-1, -1, -1, idle.shape[1]),
+        )
+        w_action = self.conv_action.weight[:, :, 0].T  # [J, ch]: a link of transmitter j
+        w2, b2 = self.conv2.weight[:, :, 0], self.conv2.bias
+        served = torch.relu(torch.relu(state_at + w_action) @ w2.T + b2)  # [B, n, J, ch]
+        delta = ((served - idle_at) * linked.unsqueeze(-1)).sum(2) / k
+        f_c = idle.mean(-1).unsqueeze(1) + delta  # [B, n, ch], eq. (36) mean-pooled
+        return self._head(f_c, obs)
 
 
 class CNNGaussianActor(nn.Module):

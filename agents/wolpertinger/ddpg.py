@@ -113,8 +113,22 @@ class WolpertingerDDPG(LinkAgent):
         state = obs[:, : self.layout.obs_size].unsqueeze(1).expand(b, n, -1)
         return critic(torch.cat([state, links.reshape(b, n, -1)], dim=-1)).squeeze(-1)
 
+    def _q_groups(self, critic: nn.Sequential, obs: torch.Tensor, groups: torch.Tensor):
+        """``_q`` for link groups ``[B, n, J]``: the first layer's action part is the sum of
+        the weight columns of the (at most J) links, gathered instead of multiplied."""
+        lay = self.layout
+        first = critic[0]
+        w_state, w_action = first.weight[:, : lay.obs_size], first.weight[:, lay.obs_size :]
+        state = obs[:, : lay.obs_size] @ w_state.T + first.bias  # [B, h]
+        column = torch.arange(lay.n_tx) * lay.n_devices + (groups - 1).clamp(min=0)  # [B, n, J]
+        action = (w_action.T[column] * (groups > 0).unsqueeze(-1)).sum(2)  # [B, n, h]
+        return critic[1:](state.unsqueeze(1) + action).squeeze(-1)
+
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         return self._q(self.critic, obs_t, links)
+
+    def q_groups(self, obs_t: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
+        return self._q_groups(self.critic, obs_t, groups)
 
     # ------------------------------------------------------------------ learning
     def store(self, **row: Any) -> None:
@@ -126,11 +140,11 @@ class WolpertingerDDPG(LinkAgent):
             return
         b = self.memory.sample(args.batch_size, self.rng)
         obs = torch.as_tensor(b["obs"])
-        links = torch.as_tensor(self.layout.links(b["action"])).unsqueeze(1)  # [B, 1, J, K]
+        action = torch.as_tensor(b["action"]).unsqueeze(1)  # [B, 1, J]
 
         # Critic: TD target through the Wolpertinger action at s' (see td_target).
         target = self.td_target(b)
-        q = self._q(self.critic, obs, links).squeeze(1)
+        q = self._q_groups(self.critic, obs, action).squeeze(1)
         critic_loss = F.mse_loss(q, target)
         self.critic_opt.zero_grad()
         critic_loss.backward()
@@ -165,10 +179,11 @@ class WolpertingerDDPG(LinkAgent):
         """
         with torch.no_grad():
             next_obs = torch.as_tensor(b["next_obs"])
-            next_links = torch.as_tensor(self.layout.links(b["next_candidates"]))
+            candidates = torch.as_tensor(b["next_candidates"])
             valid = torch.as_tensor(b["next_candidate_valid"])
             reward = torch.as_tensor(b["reward"])
-            next_q = self._q(self.critic_target, next_obs, next_links).masked_fill(~valid, -1e9)
+            next_q = self._q_groups(self.critic_target, next_obs, candidates)
+            next_q = next_q.masked_fill(~valid, -1e9)
             next_q = torch.where(valid.any(1), next_q.max(1).values, torch.zeros_like(reward))
             not_done = 1.0 - torch.as_tensor(b["terminated"])
             return reward + self.args.gamma * not_done * next_q

@@ -75,6 +75,21 @@ def test_wolpertinger_plays_the_candidate_the_critic_scores_highest(name):
     assert len(groups) == 8 and len({tuple(g) for g in groups}) == 8
 
 
+@pytest.mark.parametrize("name", ["wolpertinger", "emcl"])
+def test_sparse_group_scoring_equals_the_dense_link_matrix_path(name):
+    env = make_env(n_devices=5, max_devices=6)
+    agent = FACTORIES[name](k=6)
+    obs, info = _ready(agent, env)
+    obs_t = agent._tensor(obs).expand(3, -1) + torch.rand(3, agent._tensor(obs).shape[1])
+    rng = np.random.default_rng(0)  # unicast groups: distinct devices, some transmitters idle
+    groups = np.array([[rng.permutation(7)[:4] for _ in range(5)] for _ in range(3)])
+    groups = torch.as_tensor(groups * (rng.random((3, 5, 4)) < 0.7))
+    with torch.no_grad():
+        sparse = agent.q_groups(obs_t, groups)
+        dense = agent.q_values(obs_t, torch.as_tensor(agent.layout.links(groups.numpy())))
+    torch.testing.assert_close(sparse, dense, rtol=1e-5, atol=1e-6)
+
+
 def test_critic_target_uses_the_wolpertinger_action_at_the_next_state():
     env = make_env()
     agent = ddpg(k=4, learning_starts=10**9)  # store only, no update
