@@ -1,21 +1,37 @@
-"""Registers every leo-envs environment with Gymnasium (idempotent)."""
+"""Registers every leo-envs environment with Gymnasium (idempotent).
+
+Each entry of ``ENV_SPECS`` gives Gymnasium's registration arguments plus
+``test_kwargs``: a small config the conformance suite
+(``tests/envs/test_registered_envs.py``) runs the env with. A new env gets the suite's
+checks by adding its entry here.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import gymnasium as gym
 
-ENV_SPECS = {
+ENV_SPECS: dict[str, dict[str, Any]] = {
     "leo_envs/LinkScheduling-v0": {
         "entry_point": "leo_envs.envs.link_scheduling.env:LinkSchedulingEnv",
         "vector_entry_point": "leo_envs.envs.link_scheduling.vector_env:LinkSchedulingVectorEnv",
         "max_episode_steps": None,
+        "test_kwargs": {
+            "n_devices": 6,
+            "max_devices": 8,
+            "scenario": "user_churn",
+            "update_interval": 20,
+        },
     },
 }
+_NOT_GYM_ARGUMENTS = ("test_kwargs",)
 
 
 def register_envs() -> None:
     """Register all env ids; calling it again is a no-op."""
-    for env_id, kwargs in ENV_SPECS.items():
+    for env_id, spec in ENV_SPECS.items():
         if env_id in gym.registry:
             continue
-        gym.register(id=env_id, **{k: v for k, v in kwargs.items() if v is not None})
+        kwargs = {k: v for k, v in spec.items() if v is not None and k not in _NOT_GYM_ARGUMENTS}
+        gym.register(id=env_id, **kwargs)

@@ -12,11 +12,11 @@ Policies (harness protocol: ``act(obs, info)``, optional ``reset(env)``, ``seed(
 The exact solvers return an ``OptResult`` from ``solve(instance)``.
 """
 
+from baselines.common import OptResult
 from baselines.link_scheduling.admm import ADMMHeu
 from baselines.link_scheduling.greedy import Greedy, greedy_schedule
 from baselines.link_scheduling.milp import MILPOpt
 from baselines.link_scheduling.opt import OPT
 from baselines.link_scheduling.random_valid import RandomValid
-from baselines.link_scheduling.result import OptResult
 
 __all__ = ["OPT", "ADMMHeu", "Greedy", "MILPOpt", "OptResult", "RandomValid", "greedy_schedule"]

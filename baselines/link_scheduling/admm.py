@@ -73,7 +73,8 @@ from numpy.typing import NDArray
 
 from baselines.link_scheduling import _admm_kernel
 from baselines.link_scheduling.slot_groups import SlotGroups
-from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance, active_set_indices
+from leo_envs.envs.link_scheduling.groups import active_set_indices
+from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 
 class ADMMHeu:

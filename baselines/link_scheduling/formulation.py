@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from baselines.link_scheduling.common import IDLE, Objective, replay_delivered
+from leo_envs.envs.link_scheduling.groups import IDLE, Objective, replay
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 INF = np.inf
@@ -136,7 +136,7 @@ class Formulation:
 
     def shortfalls(self, schedule: NDArray[np.int64]) -> NDArray[np.float64]:
         """Normalised shortfall sigma_d = max(0, D - b) / D of the modelled devices."""
-        delivered = replay_delivered(self.inst, schedule)[self.devices]
+        delivered = replay(self.inst, schedule)[self.devices]
         dem = self.inst.demand_bits[self.devices]
         return np.maximum(dem - delivered, 0.0) / dem
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from baselines.link_scheduling.common import IDLE, Objective, apply_group_bits, c_band_bits
+from leo_envs.envs.link_scheduling.groups import IDLE, Objective, apply_group, c_band_bits
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 _EPS = 1e-15  # a link must decrease U by more than this to be added
@@ -33,7 +33,7 @@ def greedy_group(
     """The greedy link group of slot t given the bits delivered so far."""
     obj = objective if objective is not None else Objective(inst)
     n_tx, n_dev = inst.n_transmitters, inst.n_devices
-    bits = c_band_bits(inst)
+    bits = c_band_bits(inst.band)
     demand = inst.demand_bits
     group = np.zeros(n_tx, dtype=np.int64)
     current = obj(delivered)
@@ -84,7 +84,7 @@ def greedy_schedule(inst: LinkSchedulingInstance) -> NDArray[np.int64]:
     schedule = np.zeros((inst.n_slots, inst.n_transmitters), dtype=np.int64)
     for t in range(inst.n_slots):
         schedule[t] = greedy_group(inst, t, delivered, obj)
-        delivered = apply_group_bits(inst, t, schedule[t], delivered)
+        delivered = apply_group(inst, t, schedule[t], delivered)
     return schedule
 
 
@@ -118,5 +118,5 @@ class Greedy:
             raise RuntimeError("Greedy.act needs reset(env) first (it plans on env.instance())")
         t = int(info.get("slot", 0))
         group = greedy_group(self._inst, t, self._delivered, self._obj)
-        self._delivered = apply_group_bits(self._inst, t, group, self._delivered)
+        self._delivered = apply_group(self._inst, t, group, self._delivered)
         return group

@@ -39,8 +39,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from baselines.common import ExactPlanner, OptResult, gap_closed, relative_gap
 from baselines.link_scheduling.formulation import build_formulation
-from baselines.link_scheduling.result import ExactPlanner, OptResult, gap_closed, relative_gap
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 _SCALE = 1e4
@@ -143,9 +143,9 @@ class MILPOpt(ExactPlanner):
         ub = np.concatenate([f.col_hi, [np.inf], np.full(nd, np.inf)])
         best_sched, best_val, lower = None, np.inf, -np.inf
         if self.incumbent_cutoff:
-            from baselines.link_scheduling.common import Objective
             from baselines.link_scheduling.greedy import greedy_schedule
             from baselines.link_scheduling.rounding import local_search
+            from leo_envs.envs.link_scheduling.groups import Objective
 
             best_sched = local_search(instance, Objective(instance), greedy_schedule(instance))
             best_val = float(instance.score(best_sched)["objective"])

@@ -62,11 +62,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from baselines.link_scheduling.common import Objective
+from baselines.common import ExactPlanner, OptResult, gap_closed, relative_gap
 from baselines.link_scheduling.formulation import Formulation, build_formulation
 from baselines.link_scheduling.greedy import greedy_schedule
-from baselines.link_scheduling.result import ExactPlanner, OptResult, gap_closed, relative_gap
 from baselines.link_scheduling.rounding import local_search, round_fractional
+from leo_envs.envs.link_scheduling.groups import Objective
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 INF = highspy.kHighsInf

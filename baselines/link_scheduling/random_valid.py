@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from baselines.link_scheduling.common import IDLE
+from leo_envs.envs.link_scheduling.groups import IDLE, repair_group
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 
@@ -48,9 +48,5 @@ class RandomValid:
             if choice > IDLE:
                 taken[choice] = True
         if self._inst is not None:
-            t = int(info.get("slot", 0))
-            s = self._inst.active_set_index(group)
-            for j in np.flatnonzero(group > IDLE):
-                if not self._inst.feasible[t, s, j, group[j] - 1]:
-                    group[j] = IDLE
+            group = repair_group(self._inst, int(info.get("slot", 0)), group)
         return group

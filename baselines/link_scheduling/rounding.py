@@ -6,9 +6,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
-from baselines.link_scheduling.common import Objective, replay_delivered
 from baselines.link_scheduling.formulation import Formulation
 from baselines.link_scheduling.greedy import greedy_group
+from leo_envs.envs.link_scheduling.groups import Objective, repair_group, replay
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 
@@ -58,31 +58,20 @@ def round_fractional(inst: LinkSchedulingInstance, f: Formulation, z: NDArray,
     return np.stack([round_slot(inst, f, t, z, x, rule) for t in range(inst.n_slots)])
 
 
-def repair_group(inst: LinkSchedulingInstance, t: int, group: NDArray[np.int64]):
-    """Drop links whose SINR is below threshold under the group's interference (one pass:
-    dropping a C-band link only lowers the others' interference)."""
-    g = group.copy()
-    s = inst.active_set_index(g)
-    for j in np.flatnonzero(g > 0):
-        if not inst.feasible[t, s, j, g[j] - 1]:
-            g[j] = 0
-    return g
-
-
 def local_search(inst: LinkSchedulingInstance, obj: Objective,
                   schedule: NDArray[np.int64], rounds: int = 3) -> NDArray[np.int64]:
     """Slot-wise improvement: re-choose each slot's group greedily given the other slots,
     keep the change if the objective decreases."""
     best = schedule.copy()
-    best_val = obj(replay_delivered(inst, best))
+    best_val = obj(replay(inst, best))
     for _ in range(rounds):
         improved = False
         for t in range(inst.n_slots):
             trial = best.copy()
             trial[t] = 0
-            others = replay_delivered(inst, trial)
+            others = replay(inst, trial)
             trial[t] = greedy_group(inst, t, others, obj)
-            val = obj(replay_delivered(inst, trial))
+            val = obj(replay(inst, trial))
             if val < best_val - 1e-15:
                 best, best_val, improved = trial, val, True
         if not improved:

@@ -62,8 +62,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from baselines.link_scheduling import _kernels
-from baselines.link_scheduling.common import Objective, c_band_bits
-from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance, active_set_indices
+from leo_envs.envs.link_scheduling.groups import Objective, active_set_indices, c_band_bits
+from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 
 _IMPROVE_TOL = 1e-13
 
@@ -154,7 +154,7 @@ class SlotGroups:
         self._local_ext[self.devices + 1] = np.arange(nd)
         # instance code of a local device d at index d + J; idle entries (-1 - j) -> 0
         self._code_of = np.concatenate([np.zeros(self.J, dtype=np.int64), self.devices + 1])
-        self._pattern_bits = c_band_bits(inst)
+        self._pattern_bits = c_band_bits(inst.band)
         self._tx_pairs = np.array(list(itertools.combinations(range(self.J), 2)),
                                   dtype=np.int64).reshape(-1, 2).T
         self._ordered_pairs = _ordered_slot_pairs(self.T)
@@ -162,7 +162,7 @@ class SlotGroups:
     def _rows(self) -> None:
         """The (pattern S, transmitter j) pairs that can carry a link: C-band j in S, and
         the Ka transmitters once (their rate does not depend on S; checked, else per S)."""
-        bits = c_band_bits(self.inst)
+        bits = c_band_bits(self.inst.band)
         rows: list[tuple[int, int]] = []
         for j in range(self.J):
             if self.band[j] == 0:

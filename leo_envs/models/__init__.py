@@ -1,5 +1,5 @@
 """Pure, vectorised physics shared by every environment (no Gymnasium imports)."""
 
-from leo_envs.models import channels, fsmc, links, orbits
+from leo_envs.models import channels, frames, fsmc, isl, links, shells, tle, visibility
 
-__all__ = ["channels", "fsmc", "links", "orbits"]
+__all__ = ["channels", "frames", "fsmc", "isl", "links", "shells", "tle", "visibility"]

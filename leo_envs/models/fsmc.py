@@ -5,11 +5,17 @@ its stationary distribution, and the L x L matrix P[l, l'] = Pr(H_{t+1} = H_l' |
 is estimated by counting transitions of a time-correlated fading process (spec section 3,
 choice [C]: the paper does not say how P was obtained; Wang & Moayeri give only the
 Rayleigh adjacent-level approximation, the counting route also covers Rician LEO links).
+
+Fast sampling: :func:`sampler_tables` turns a list of chains (one per transmitter row)
+into inverse-CDF lookup tables, and :func:`fading_paths` drives them with 16-bit uniforms:
+per slot one gather of the next levels and one of their gains for every link at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,23 +50,6 @@ class FiniteStateMarkovChannel:
         """Level index (0..L-1) of each linear power gain."""
         return np.searchsorted(self.thresholds, power_gain, side="right").astype(np.int64)
 
-    def sample_paths(
-        self, rng: np.random.Generator, n_slots: int, shape: tuple[int, ...]
-    ) -> NDArray[np.int64]:
-        """Level indices [n_slots, *shape]: stationary start, then Markov steps (eq. 11)."""
-        n = int(np.prod(shape))
-        cumulative = np.cumsum(self.transition, axis=1)
-        cumulative[:, -1] = 1.0
-        levels = np.empty((n_slots, n), dtype=np.int64)
-        start_cdf = np.cumsum(self.stationary)
-        start_cdf[-1] = 1.0
-        uniforms = rng.random((n_slots, n))
-        levels[0] = np.searchsorted(start_cdf, uniforms[0], side="right")
-        for t in range(1, n_slots):
-            row_cdf = cumulative[levels[t - 1]]
-            levels[t] = (uniforms[t][:, None] >= row_cdf).sum(axis=1)
-        return np.minimum(levels, self.n_levels - 1).reshape((n_slots, *shape))
-
 
 def build_fsmc(
     n_levels: int,
@@ -79,8 +68,8 @@ def build_fsmc(
     """
     if n_levels < 1:
         raise ValueError(f"n_levels must be >= 1, got {n_levels}")
-    if not 0.0 <= abs(correlation) < 1.0:
-        raise ValueError(f"correlation must lie in (-1, 1), got {correlation}")
+    if not 0.0 <= abs(correlation) <= 1.0:
+        raise ValueError(f"correlation must lie in [-1, 1], got {correlation}")
     rng = np.random.default_rng(seed)
     power = np.abs(correlated_complex_fading(rng, n_steps, n_paths, correlation, k_factor_db)) ** 2
     thresholds = np.quantile(power, np.arange(1, n_levels) / n_levels)
@@ -90,7 +79,107 @@ def build_fsmc(
     counts = np.zeros((n_levels, n_levels))
     np.add.at(counts, (levels[:-1].ravel(), levels[1:].ravel()), 1.0)
     transition = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    eigvals, eigvecs = np.linalg.eig(transition.T)
-    stationary = np.real(eigvecs[:, np.argmin(np.abs(eigvals - 1.0))])
-    stationary = np.abs(stationary) / np.abs(stationary).sum()
+    if abs(correlation) == 1.0:  # static fading (no Doppler): every level is absorbing, so
+        # the invariant law is not unique; the paths' own level frequencies are the answer
+        stationary = np.bincount(levels[0], minlength=n_levels) / levels.shape[1]
+    else:
+        eigvals, eigvecs = np.linalg.eig(transition.T)
+        stationary = np.real(eigvecs[:, np.argmin(np.abs(eigvals - 1.0))])
+        stationary = np.abs(stationary) / np.abs(stationary).sum()
     return FiniteStateMarkovChannel(thresholds, level_gain, transition, stationary)
+
+
+#: Bits of uniform resolution of the inverse-CDF tables: rows of 2**12 entries keep the
+#: tables in L2 cache and realise each transition probability to within 2**-12 = 2.4e-4,
+#: below the estimation noise of the counted FSMC.
+RESOLUTION_BITS = 12
+
+
+class SamplerTables(NamedTuple):
+    """Inverse-CDF tables of J chains with L levels each (read-only arrays).
+
+    ``start_level`` [J * 2**bits]: the level of each (row, uniform) under the stationary
+    law; ``step_level`` [J * L * 2**bits]: the next level of each (row, level, uniform);
+    ``start_gain``/``step_gain``: those levels' log10 power gains (float32).
+    """
+
+    start_level: NDArray[np.uint8]
+    step_level: NDArray[np.uint8]
+    start_gain: NDArray[np.float32]
+    step_gain: NDArray[np.float32]
+    n_levels: int
+
+
+def inverse_cdf_table(cdf: NDArray[np.float64], bits: int = RESOLUTION_BITS) -> NDArray[np.uint8]:
+    """[rows * 2**bits] level index of every ``bits``-bit uniform for each row's CDF [rows, L].
+
+    Entry ``u`` of a row is the number of CDF values <= ``(u + 0.5) / 2**bits`` (capped
+    at L - 1): the inverse CDF evaluated at the centre of each uniform bin.
+    """
+    grid = (np.arange(1 << bits) + 0.5) / (1 << bits)
+    table = (grid[None, :, None] >= cdf[:, None, :]).sum(axis=2)
+    return np.minimum(table, cdf.shape[1] - 1).astype(np.uint8).ravel()
+
+
+def sampler_tables(
+    chains: Sequence[FiniteStateMarkovChannel], log_gain: NDArray[np.float32]
+) -> SamplerTables:
+    """Inverse-CDF tables for :func:`fading_paths` of one chain per row.
+
+    Args:
+        chains: J chains with the same number of levels L (<= 256), row ``j`` of the
+            uniforms is driven by ``chains[j]`` (a chain may repeat).
+        log_gain: [J, L] the value reported for each row's level (e.g. log10 |beta|^2).
+    """
+    if not chains:
+        raise ValueError("chains must hold at least one FiniteStateMarkovChannel")
+    n_levels = chains[0].n_levels
+    if any(c.n_levels != n_levels for c in chains) or not 1 <= n_levels <= 256:
+        raise ValueError("chains must all have the same number of levels, in [1, 256]")
+    n_rows = len(chains)
+    if np.shape(log_gain) != (n_rows, n_levels):
+        raise ValueError(f"log_gain must have shape {(n_rows, n_levels)}, got {np.shape(log_gain)}")
+    start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
+    step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
+    start_level, step_level = inverse_cdf_table(start), inverse_cdf_table(step)
+    start_gain = log_gain[np.repeat(np.arange(n_rows), start_level.size // n_rows), start_level]
+    step_gain = log_gain[np.repeat(np.arange(n_rows), step_level.size // n_rows), step_level]
+    tables = SamplerTables(start_level, step_level, start_gain, step_gain, n_levels)
+    for array in tables[:4]:
+        array.setflags(write=False)
+    return tables
+
+
+def fading_paths(
+    tables: SamplerTables, uniforms: NDArray[np.uint16]
+) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """FSMC level paths [..., T, J, K] driven by 16-bit ``uniforms`` [..., T, J, K]
+    (eqs. 10-11), and each level's gain from the tables (float32).
+
+    Slot 0 starts in each row's stationary law, later slots follow its transition matrix;
+    row ``j`` of axis -2 uses chain ``j`` of the tables.  The top ``RESOLUTION_BITS`` of
+    each uniform pick the table entry.
+    """
+    shift = RESOLUTION_BITS
+    n_rows = uniforms.shape[-2]
+    if tables.start_level.size != n_rows << shift:
+        raise ValueError(
+            f"uniforms have {n_rows} rows (axis -2), the tables {tables.start_level.size >> shift}"
+        )
+    row_offset = (np.arange(n_rows, dtype=np.intp) * tables.n_levels)[:, None]
+    levels = np.empty(uniforms.shape, dtype=np.uint8)
+    log_gain = np.empty(uniforms.shape, dtype=np.float32)
+    # intp indices and mode="wrap" (every index is in range) keep ``take`` from copying them
+    index = np.empty(uniforms.shape[:-3] + uniforms.shape[-2:], dtype=np.intp)
+    drop = np.uint16(16 - shift)  # uniforms carry 16 bits; the tables resolve ``shift``
+    np.left_shift(np.arange(n_rows, dtype=np.intp)[:, None], shift, out=index)
+    np.add(index, uniforms[..., 0, :, :] >> drop, out=index)
+    np.take(tables.start_level, index, out=levels[..., 0, :, :], mode="wrap")
+    np.take(tables.start_gain, index, out=log_gain[..., 0, :, :], mode="wrap")
+    for t in range(1, uniforms.shape[-3]):
+        np.add(row_offset, levels[..., t - 1, :, :], out=index)
+        np.left_shift(index, shift, out=index)
+        np.add(index, uniforms[..., t, :, :] >> drop, out=index)
+        np.take(tables.step_level, index, out=levels[..., t, :, :], mode="wrap")
+        np.take(tables.step_gain, index, out=log_gain[..., t, :, :], mode="wrap")
+    return levels, log_gain

@@ -1,9 +1,9 @@
-"""Hand-computed checks of the channel (eqs. 3-6), FSMC (10-11) and link (14-15) models."""
+"""Hand-computed checks of the channel (eqs. 3-6) and link (14-15) models."""
 
 import numpy as np
 import pytest
 
-from leo_envs.models import channels, fsmc, links
+from leo_envs.models import channels, links
 
 
 def test_fspl_at_ka_band_780_km_matches_hand_value():
@@ -66,42 +66,6 @@ def test_rician_and_rayleigh_fading_have_unit_mean_power():
     assert rayleigh.mean() == pytest.approx(1.0, abs=0.03)
     assert rician.mean() == pytest.approx(1.0, abs=0.01)
     assert rician.var() < rayleigh.var()  # strong line of sight fades less
-
-
-def test_fsmc_levels_are_equiprobable_and_transitions_stochastic():
-    chain = fsmc.build_fsmc(8, fsmc.doppler_correlation(1.0, 0.1), None)
-    assert chain.transition.shape == (8, 8)
-    np.testing.assert_allclose(chain.transition.sum(axis=1), 1.0)
-    np.testing.assert_allclose(chain.stationary, 1 / 8, atol=0.01)
-    assert np.all(np.diff(chain.level_gain) > 0)
-    # time-correlated fading keeps the level close: mean jump far below the 2.625 levels
-    # of independent slots, which the uncorrelated chain reproduces
-    distance = np.abs(np.subtract.outer(np.arange(8), np.arange(8)))
-    assert (chain.stationary @ (chain.transition * distance).sum(axis=1)) < 1.5
-    independent = fsmc.build_fsmc(8, 0.0, None)
-    np.testing.assert_allclose(independent.transition, 1 / 8, atol=0.02)
-    np.testing.assert_allclose(chain.stationary @ chain.transition, chain.stationary, atol=1e-9)
-
-
-def test_fsmc_paths_follow_the_transition_matrix():
-    chain = fsmc.build_fsmc(4, 0.95, 10.0)
-    paths = chain.sample_paths(np.random.default_rng(1), 200, (500,))
-    counts = np.zeros((4, 4))
-    np.add.at(counts, (paths[:-1].ravel(), paths[1:].ravel()), 1)
-    empirical = counts / counts.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(empirical, chain.transition, atol=0.02)
-
-
-def test_doppler_correlation_matches_bessel_values():
-    assert fsmc.doppler_correlation(0.0, 0.1) == pytest.approx(1.0)
-    assert fsmc.doppler_correlation(1.0, 0.1) == pytest.approx(0.9037, abs=1e-4)  # J0(0.628)
-
-
-def test_fsmc_rejects_bad_parameters():
-    with pytest.raises(ValueError, match="n_levels"):
-        fsmc.build_fsmc(0, 0.5, None)
-    with pytest.raises(ValueError, match="correlation"):
-        fsmc.build_fsmc(4, 1.0, None)
 
 
 def test_sinr_counts_only_active_same_band_interferers_eq14():

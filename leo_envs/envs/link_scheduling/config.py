@@ -2,153 +2,182 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
-SCENARIOS = ("static", "user_churn", "bursty_demand", "channel_shock")
+from leo_envs.envs.common.config import (
+    EnvConfig,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory,
+)
+
 INVALID_ACTION_MODES = ("repair", "raise", "penalise")
 TRANSMITTERS = ("LEO", "BS", "TST1", "TST2")
+# Bytes per (slot, transmitter, device) link of one episode's tables: gains, levels, masks,
+# features and received powers of the episode block, and the instance's 8 C-band subsets.
+BYTES_PER_LINK = 200
+
+# Allowed range of every numeric field: finite, so nothing overflows to NaN.
+RANGES: dict[str, tuple] = {
+    "n_devices": (1, 10_000),
+    "max_devices": (1, 10_000),
+    "iot_fraction": (0.0, 1.0),
+    "n_slots": (1, 10_000),
+    "slot_s": (1e-6, 10.0),
+    "leo_altitude_km": (160.0, 2000.0),
+    "leo_inclination_deg": (0.0, 180.0),
+    "leo_frequency_hz": (1e8, 1e12),
+    "leo_bandwidth_hz": (1.0, 1e11),
+    "leo_power_w": (1e-6, 1e5),
+    "leo_antenna_gain_dbi": (-20.0, 80.0),
+    "leo_k_factor_db": (-30.0, 60.0),
+    "leo_pitch_rolloff": (0.0, 1000.0),
+    "leo_min_elevation_deg": (0.0, 89.0),
+    "rain_attenuation_db_per_km": (0.0, 10.0),
+    "leo_doppler_hz": (0.0, 1e4),
+    "c_frequency_hz": (1e8, 1e12),
+    "c_bandwidth_hz": (1.0, 1e11),
+    "bs_power_w": (1e-6, 1e5),
+    "tst_power_w": (1e-6, 1e5),
+    "bs_antenna_gain_dbi": (-20.0, 80.0),
+    "tst_antenna_gain_dbi": (-20.0, 80.0),
+    "path_loss_exponent": (1.0, 8.0),
+    "terrestrial_doppler_hz": (0.0, 1e4),
+    "cell_radius_m": (10.0, 1e5),
+    "tst_distance_m": (0.0, 1e5),
+    "site_lat_deg": (-89.0, 89.0),
+    "site_lon_deg": (-180.0, 180.0),
+    "noise_psd_dbm_per_hz": (-250.0, 0.0),
+    "fsmc_levels": (1, 64),
+    "demand_mbit_low": (1e-6, 1e6),
+    "demand_mbit_high": (1e-6, 1e6),
+    "served_threshold_fraction": (1e-6, 1.0),
+    "sinr_threshold_db": (-30.0, 60.0),
+    "vip_fraction": (0.0, 1.0),
+    "vip_weight": (1e-3, 1e3),
+    "served_term_weight": (0.0, 1e6),
+    "data_term_weight": (0.0, 1e6),
+    "update_interval": (1, 10**9),
+    "invalid_action_penalty": (0.0, 1e6),
+}
 
 
 @dataclass(frozen=True)
-class LinkSchedulingConfig:
+class LinkSchedulingConfig(EnvConfig):
     """Every parameter of LinkScheduling-v0. Table I values are defaults; ``[C]`` marks
     our choices where paper 002 is silent (the env card explains each one).
 
     Units are in the names: ``_w`` watts, ``_hz`` hertz, ``_db``/``_dbi`` decibels,
-    ``_m``/``_km`` metres/kilometres, ``_s`` seconds, ``_mbit`` megabits.
+    ``_m``/``_km`` metres/kilometres, ``_s`` seconds, ``_mbit`` megabits. Allowed ranges
+    are in ``RANGES``; a value outside raises ``ValueError`` naming the field.
     """
 
-    # Network size (Table I: 50-100 ground devices, 1 LEO, 1 BS, 2 TSTs).
     n_devices: int = 60
+    """Ground devices present at the start of a task (Table I: 50-100)."""
     max_devices: int = 100
-    iot_fraction: float = 0.3  # [C] share of dual-mode IoT terminals (LEO-capable)
-    # Time (Table I).
+    """K: device slots in the observation and action (churn adds devices up to it)."""
+    iot_fraction: float = 0.3
+    """[C] Share of dual-mode IoT terminals, the only devices the LEO (Ka) can serve."""
     n_slots: int = 10
+    """T: slots per episode, the delay budget of the problem (Table I)."""
     slot_s: float = 0.1
-    # LEO, Ka band (Table I) and its link budget [C].
+    """Slot length in seconds (Table I)."""
     leo_altitude_km: float = 780.0
-    leo_inclination_deg: float = 86.4  # [C] Iridium-like Walker shell at Table I's altitude
+    """LEO altitude in km (Table I)."""
+    leo_inclination_deg: float = 86.4
+    """[C] Inclination of the Walker shell (Iridium-like at Table I's altitude), degrees."""
     leo_frequency_hz: float = 30e9
+    """Ka-band carrier of the LEO link, Hz (Table I)."""
     leo_bandwidth_hz: float = 400e6
+    """LEO bandwidth, Hz (Table I)."""
     leo_power_w: float = 100.0
-    leo_antenna_gain_dbi: float = 46.0  # [C] spot beam + IoT terminal dish, both ends
-    leo_k_factor_db: float = 20.0  # [C] Rician K-factor of a satellite link
-    leo_pitch_rolloff: float = 20.0  # [C] cos^n antenna roll-off of eq. (4)
-    leo_min_elevation_deg: float = 30.0  # [C] passes used for tasks
-    rain_attenuation_db_per_km: float = 0.05  # [C] chi of eq. (5), clear-sky clouds
-    leo_doppler_hz: float = 1.0  # [C] residual after Doppler pre-compensation
-    # Terrestrial, C band (Table I) and link budget [C].
+    """LEO transmit power, W (Table I)."""
+    leo_antenna_gain_dbi: float = 46.0
+    """[C] Total antenna gain of the LEO link (spot beam + IoT terminal dish), dBi."""
+    leo_k_factor_db: float = 20.0
+    """[C] Rician K-factor of the satellite link, dB."""
+    leo_pitch_rolloff: float = 20.0
+    """[C] Exponent n of the cos^n antenna roll-off of eq. (4)."""
+    leo_min_elevation_deg: float = 30.0
+    """[C] Minimum elevation of the passes used for tasks, degrees."""
+    rain_attenuation_db_per_km: float = 0.05
+    """[C] chi of eq. (5), clear-sky clouds, dB/km."""
+    leo_doppler_hz: float = 1.0
+    """[C] Residual Doppler after pre-compensation (FSMC correlation), Hz; 0 = static."""
     c_frequency_hz: float = 4e9
+    """C-band carrier of the BS and TSTs, Hz (Table I)."""
     c_bandwidth_hz: float = 20e6
+    """C-band bandwidth, Hz (Table I)."""
     bs_power_w: float = 40.0
+    """BS transmit power, W (Table I)."""
     tst_power_w: float = 2.0
-    bs_antenna_gain_dbi: float = 12.0  # [C] sector antenna
-    tst_antenna_gain_dbi: float = 5.0  # [C]
-    path_loss_exponent: float = 3.5  # [C] urban log-distance exponent
-    terrestrial_doppler_hz: float = 1.0  # [C] quasi-static devices
-    cell_radius_m: float = 500.0  # [C]
-    tst_distance_m: float = 300.0  # [C] TSTs sit on a ring around the BS
-    site_lat_deg: float = 49.61  # [C] ground area (Luxembourg)
+    """TST transmit power, W (Table I)."""
+    bs_antenna_gain_dbi: float = 12.0
+    """[C] BS sector antenna gain, dBi."""
+    tst_antenna_gain_dbi: float = 5.0
+    """[C] TST antenna gain, dBi."""
+    path_loss_exponent: float = 3.5
+    """[C] Urban log-distance path-loss exponent of the terrestrial links."""
+    terrestrial_doppler_hz: float = 1.0
+    """[C] Doppler of the terrestrial links (quasi-static devices), Hz."""
+    cell_radius_m: float = 500.0
+    """[C] Radius of the cell the devices live in, m."""
+    tst_distance_m: float = 300.0
+    """[C] Distance of the TSTs from the BS, m (a ring; at most cell_radius_m)."""
+    site_lat_deg: float = 49.61
+    """[C] Latitude of the cell centre (Luxembourg), degrees."""
     site_lon_deg: float = 6.13
+    """[C] Longitude of the cell centre, degrees."""
     noise_psd_dbm_per_hz: float = -174.0
-    fsmc_levels: int = 8  # [C] L of eq. (10)
-    # Demand and priorities [C].
+    """Thermal noise power spectral density, dBm/Hz."""
+    fsmc_levels: int = 8
+    """[C] L: levels of the finite-state Markov channel of eq. (10)."""
     demand_mbit_low: float = 5.0
+    """[C] Lower end of the uniform demand range, Mbit."""
     demand_mbit_high: float = 40.0
-    served_threshold_fraction: float = 0.5  # D_th = fraction * D
-    sinr_threshold_db: float = 0.0  # gamma_th of (20b)
+    """[C] Upper end of the uniform demand range, Mbit (>= demand_mbit_low)."""
+    served_threshold_fraction: float = 0.5
+    """[C] D_th = fraction x D: a device is served once it received this share."""
+    sinr_threshold_db: float = 0.0
+    """[C] gamma_th of constraint (20b), dB."""
     vip_fraction: float = 0.1
+    """[C] Share of priority devices."""
     vip_weight: float = 4.0
+    """[C] Priority weight w_k of a priority device (others: 1)."""
     served_term_weight: float = 1.0
+    """Weight of the served-devices term of the objective (19)."""
     data_term_weight: float = 1.0
-    # Non-stationarity (Sec. V-A).
+    """Weight of the data-shortfall term of the objective (19)."""
     scenario: str = "static"
+    """Non-stationarity (Sec. V-A): static, user_churn, bursty_demand, channel_shock."""
     update_interval: int = 200
-    # Invalid actions.
+    """Slots between task switches (a multiple of n_slots: tasks switch between episodes)."""
     invalid_action: str = "repair"
+    """What an invalid link group does: repair (drop bad links), penalise, raise."""
     invalid_action_penalty: float = 0.1
+    """Reward subtracted per invalid group in penalise mode."""
 
     def __post_init__(self) -> None:
-        _check_int("n_devices", self.n_devices, 1, self.max_devices)
-        _check_int("max_devices", self.max_devices, 1, 10_000)
-        _check_int("n_slots", self.n_slots, 1, 10_000)
-        _check_int("fsmc_levels", self.fsmc_levels, 1, 64)
-        _check_int("update_interval", self.update_interval, self.n_slots, 10**9)
+        from leo_envs.envs.link_scheduling.scenarios import SCENARIOS
+
+        self.check_fields(RANGES)
+        check_choice("scenario", self.scenario, SCENARIOS.names())
+        check_choice("invalid_action", self.invalid_action, INVALID_ACTION_MODES)
+        # cross-field checks name the field that depends on the other
+        if self.n_devices > self.max_devices:
+            raise ValueError(
+                f"n_devices must be <= max_devices={self.max_devices}, got {self.n_devices}"
+            )
+        check_float("demand_mbit_high", self.demand_mbit_high, self.demand_mbit_low, 1e6)
+        check_float("tst_distance_m", self.tst_distance_m, 0.0, self.cell_radius_m)
+        check_int("update_interval", self.update_interval, self.n_slots, 10**9)
         if self.update_interval % self.n_slots:
             raise ValueError(
                 f"update_interval must be a multiple of n_slots={self.n_slots} (tasks switch "
                 f"at episode boundaries), got {self.update_interval}"
             )
-        positive = (
-            "slot_s", "leo_altitude_km", "leo_frequency_hz", "leo_bandwidth_hz", "leo_power_w",
-            "c_frequency_hz", "c_bandwidth_hz", "bs_power_w", "tst_power_w", "cell_radius_m",
-            "demand_mbit_low", "vip_weight", "path_loss_exponent",
-        )
-        for name in positive:
-            _check_float(name, getattr(self, name), 0.0, math.inf, low_open=True)
-        _check_float("leo_altitude_km", self.leo_altitude_km, 160.0, 2000.0)
-        _check_float("iot_fraction", self.iot_fraction, 0.0, 1.0)
-        _check_float("vip_fraction", self.vip_fraction, 0.0, 1.0)
-        _check_float("served_threshold_fraction", self.served_threshold_fraction, 0.0, 1.0,
-                     low_open=True)
-        _check_float("demand_mbit_high", self.demand_mbit_high, self.demand_mbit_low, math.inf)
-        _check_float("leo_inclination_deg", self.leo_inclination_deg, 0.0, 180.0)
-        _check_float("leo_min_elevation_deg", self.leo_min_elevation_deg, 0.0, 89.0)
-        _check_float("rain_attenuation_db_per_km", self.rain_attenuation_db_per_km, 0.0, 10.0)
-        _check_float("leo_doppler_hz", self.leo_doppler_hz, 0.0, 1e4)
-        _check_float("terrestrial_doppler_hz", self.terrestrial_doppler_hz, 0.0, 1e4)
-        _check_float("tst_distance_m", self.tst_distance_m, 0.0, self.cell_radius_m)
-        _check_float("site_lat_deg", self.site_lat_deg, -89.0, 89.0)
-        _check_float("site_lon_deg", self.site_lon_deg, -180.0, 180.0)
-        _check_float("noise_psd_dbm_per_hz", self.noise_psd_dbm_per_hz, -250.0, 0.0)
-        _check_float("sinr_threshold_db", self.sinr_threshold_db, -30.0, 60.0)
-        _check_float("leo_k_factor_db", self.leo_k_factor_db, -30.0, 60.0)
-        _check_float("leo_pitch_rolloff", self.leo_pitch_rolloff, 0.0, 1000.0)
-        for name in ("leo_antenna_gain_dbi", "bs_antenna_gain_dbi", "tst_antenna_gain_dbi"):
-            _check_float(name, getattr(self, name), -20.0, 80.0)
-        for name in ("served_term_weight", "data_term_weight", "invalid_action_penalty"):
-            _check_float(name, getattr(self, name), 0.0, 1e6)
         if self.served_term_weight + self.data_term_weight <= 0:
-            raise ValueError("served_term_weight + data_term_weight must be > 0")
-        if self.scenario not in SCENARIOS:
-            raise ValueError(f"scenario must be one of {SCENARIOS}, got {self.scenario!r}")
-        if self.invalid_action not in INVALID_ACTION_MODES:
-            raise ValueError(
-                f"invalid_action must be one of {INVALID_ACTION_MODES}, got {self.invalid_action!r}"
-            )
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_overrides(cls, base: LinkSchedulingConfig | None = None, **overrides: object):
-        """A config from keyword overrides; unknown names raise ``TypeError`` listing valid ones."""
-        valid = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - valid)
-        if unknown:
-            raise TypeError(
-                f"unknown LinkSchedulingConfig parameter(s) {unknown}; valid: {sorted(valid)}"
-            )
-        values = (base or cls()).to_dict()
-        values.update(overrides)
-        return cls(**values)
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-
-
-def _check_float(
-    name: str, value: object, low: float, high: float, low_open: bool = False
-) -> None:
-    ok_type = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok_type or not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be a finite number in [{low}, {high}], got {value!r}")
-    bad_low = value <= low if low_open else value < low
-    if bad_low or value > high:
-        bracket = "(" if low_open else "["
-        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")
+            raise ValueError("served_term_weight + data_term_weight must be > 0, got 0")
+        links = self.n_slots * len(TRANSMITTERS) * self.max_devices
+        check_memory(("n_slots", "max_devices"), links * BYTES_PER_LINK)

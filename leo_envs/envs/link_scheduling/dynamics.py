@@ -16,7 +16,9 @@ from numpy.typing import NDArray
 
 from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.envs.link_scheduling.instance import IDLE, LinkSchedulingInstance
+from leo_envs.envs.link_scheduling.groups import IDLE, objective_from_totals, subset_activity
+from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
+from leo_envs.envs.link_scheduling.neighbors import check_k, check_proto, nearest_groups
 from leo_envs.envs.link_scheduling.tasks import (
     BAND,
     LinkSchedulingTask,
@@ -24,7 +26,7 @@ from leo_envs.envs.link_scheduling.tasks import (
     fading_paths,
     level_tables,
 )
-from leo_envs.models.links import bits_per_slot
+from leo_envs.models.links import bits_per_slot, received_power_w, sinr_linear
 
 N_TX = len(TRANSMITTERS)
 # Observation layout is feature-major: a [10, K] grid (one row per feature, one column per
@@ -47,6 +49,7 @@ DEMAND_FEATURE_MAX = 10.0
 LOAD_CHUNK = 128  # episodes whose fading paths are drawn together
 _SAME_BAND_OTHER = (BAND[:, None] == BAND[None, :]) & ~np.eye(N_TX, dtype=bool)
 _TX = np.arange(N_TX)
+_BAND_TUPLE = tuple(BAND.tolist())
 # Per-task arrays copied into a batch row when that row's task changes.
 TASK_ARRAYS = ("large", "feature_base", "min_level", "eligible", "present", "is_iot", "weight")
 
@@ -120,13 +123,13 @@ class LinkDynamics:
         # Python copies for the single env's scalar step (``episode.SingleEpisode``)
         self.bandwidth_hz_list: list[float] = self.bandwidth_hz.tolist()
         self.noise_w_list: list[float] = self.noise_w.tolist()
-        self.same_band_other: list[list[bool]] = _SAME_BAND_OTHER.tolist()
         self.interferers: list[list[int]] = [np.flatnonzero(row).tolist()
                                              for row in _SAME_BAND_OTHER]
         n_levels = self.level_gain.shape[1]
         self._level_gain_flat = self.level_gain.ravel()
         self._level_offset = (_TX * n_levels)[None, :, None]  # [1, J, 1] row offset
         self._level_offset_u8 = self._level_offset.astype(np.uint8)
+        self._activity = subset_activity(BAND)  # [S, J] transmitters radiating in pattern S
 
     # ------------------------------------------------------------------ episodes
     def empty_batch(self, size: int) -> EpisodeBatch:
@@ -219,9 +222,9 @@ class LinkDynamics:
 
     def received_power_w(self, batch: EpisodeBatch) -> NDArray[np.float64]:
         """[B, T, J, K] power (W) each transmitter would deliver to each device, P_j h
-        (eqs. 3, 14), rounded as ``link_sinr`` rounds it."""
+        (eqs. 3, 14; ``models.links.received_power_w``), rounded as ``link_sinr`` rounds it."""
         gain = np.take(self._level_gain_flat, batch.levels + self._level_offset_u8, mode="clip")
-        return self.tx_power_w[:, None] * (batch.large * gain)
+        return received_power_w(self.tx_power_w[:, None], batch.large * gain)
 
     def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
         """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""
@@ -252,15 +255,13 @@ class LinkDynamics:
         return np.arange(batch.size), np.minimum(batch.t, self.config.n_slots - 1)
 
     def link_sinr(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
-        """SINR (eq. 14) of every transmitter's chosen link in the current slot, [B, J].
+        """SINR (eq. 14, ``models.links.sinr_linear``) of every transmitter's chosen link in
+        the current slot, [B, J]. ``groups`` [B, J] in action encoding (0 idle, k+1 device
+        k); idle links get 0."""
+        return self._sinr(self._link_gain(batch, groups), groups > IDLE)
 
-        ``groups`` [B, J] in action encoding (0 idle, k+1 device k); idle links get 0.
-        Interference sums the other active same-band transmitters in index order.
-        """
-        return self._sinr(self._received_w(batch, groups), groups > IDLE)
-
-    def _received_w(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
-        """rx[b, i, j]: power (W) of transmitter i at the receiver of link j (eqs. 3, 14)."""
+    def _link_gain(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.float64]:
+        """g[b, i, j]: channel gain (eq. 3) of transmitter i at the receiver of link j."""
         rows, t = self._slot(batch)
         receiver = np.where(groups > IDLE, groups - 1, 0)
         # flat[b, i, j]: element (b, t_b, i, receiver of j) of the [B, T, J, K] arrays
@@ -268,27 +269,34 @@ class LinkDynamics:
         flat = ((base[:, None, None] + _TX[None, :, None]) * self.n_devices
                 + receiver[:, None, :])
         levels = np.take(batch.levels, flat, mode="clip")
-        g = np.take(batch.large, flat, mode="clip") * np.take(
+        return np.take(batch.large, flat, mode="clip") * np.take(
             self._level_gain_flat, levels + self._level_offset, mode="clip"
         )
-        return self.tx_power_w[None, :, None] * g
 
-    def _sinr(self, rx_w: NDArray[np.float64], active: NDArray[np.bool_]) -> NDArray[np.float64]:
-        """SINR [B, J] of the ``active`` links from their received powers ``rx_w``."""
-        heard = rx_w * (active[:, :, None] & _SAME_BAND_OTHER)
-        # summed over i = 0, 1, ... one by one (adding the zeros is exact), as the single env
-        interference = heard[:, 0]
-        for i in range(1, N_TX):
-            interference = interference + heard[:, i]
-        signal = rx_w[:, _TX, _TX]
-        return np.where(active, signal / (interference + self.noise_w), 0.0)
+    def _sinr(self, gain: NDArray[np.float64], active: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """SINR [B, J] of the ``active`` links from the gains ``_link_gain`` of their slot.
+
+        Link j's receiver hears at most two interferers (the other C-band transmitters), so
+        the order of the interference sum cannot change its rounding: ``SingleEpisode``'s
+        scalar loop and the instance's ``link_tables`` give the same bits.
+        """
+        sinr = sinr_linear(gain, self.tx_power_w, self.noise_w, BAND, active)
+        return np.where(active, sinr[:, _TX, _TX], 0.0)
 
     def violations(
         self, batch: EpisodeBatch, groups: NDArray[np.int64]
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
-        """Per-link flags [B, J], checked in this order: ineligible (kind or absent),
-        duplicate of an earlier kept link (unicast, eq. 12), SINR below threshold (20b)
-        under the interference of the links kept so far."""
+        """Per-link flags [B, J] of ``groups.repair_group``'s rule, checked in this order:
+        ineligible (kind or absent), duplicate of an earlier kept link (unicast, eq. 12),
+        SINR below threshold (20b) under the interference of the links kept so far."""
+        ineligible, duplicate, kept = self._unicast_eligible(batch, groups)
+        low_sinr = (kept > IDLE) & (self.link_sinr(batch, kept) < self.sinr_threshold)
+        return duplicate, ineligible, low_sinr
+
+    def _unicast_eligible(
+        self, batch: EpisodeBatch, groups: NDArray[np.int64]
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.int64]]:
+        """(ineligible [B, J], duplicate [B, J], groups without either kind of link)."""
         active = groups > IDLE
         receiver = np.where(active, groups - 1, 0)
         eligible = np.take_along_axis(batch.eligible, receiver[:, :, None], 2)[..., 0]
@@ -298,35 +306,26 @@ class LinkDynamics:
         for j in range(1, N_TX):
             duplicate[:, j] = (kept[:, j] > IDLE) & (kept[:, :j] == kept[:, j : j + 1]).any(1)
             kept[:, j] = np.where(duplicate[:, j], IDLE, kept[:, j])
-        low_sinr = (kept > IDLE) & (self.link_sinr(batch, kept) < self.sinr_threshold)
-        return duplicate, ineligible, low_sinr
+        return ineligible, duplicate, kept
 
     def repair(self, batch: EpisodeBatch, groups: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Drop invalid links: ineligible ones, later duplicates (LEO, BS, TST1, TST2
-        priority), then every link whose SINR under the remaining interference is too low.
-
-        Dropping links only lowers interference, so the remaining links stay feasible.
-        """
-        duplicate, ineligible, low_sinr = self.violations(batch, groups)
-        return np.where(duplicate | ineligible | low_sinr, IDLE, groups)
+        """``groups.repair_group`` on the env's channel state: drop ineligible links, later
+        duplicates (LEO, BS, TST1, TST2 priority), then every link whose SINR under the
+        remaining interference is too low (dropping links only lowers interference, so
+        the remaining links stay feasible)."""
+        return self.repair_with_sinr(batch, groups)[0]
 
     def repair_with_sinr(
         self, batch: EpisodeBatch, groups: NDArray[np.int64]
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """``repair`` plus the SINR of the repaired groups."""
-        active = groups > IDLE
-        receiver = np.where(active, groups - 1, 0)
-        eligible = np.take_along_axis(batch.eligible, receiver[:, :, None], 2)[..., 0]
-        kept = np.where(active & ~eligible, IDLE, groups)
-        for j in range(1, N_TX):
-            duplicate = (kept[:, j] > IDLE) & (kept[:, :j] == kept[:, j : j + 1]).any(1)
-            kept[:, j] = np.where(duplicate, IDLE, kept[:, j])
-        rx_w = self._received_w(batch, kept)
-        sinr = self._sinr(rx_w, kept > IDLE)
+        kept = self._unicast_eligible(batch, groups)[2]
+        gain = self._link_gain(batch, kept)
+        sinr = self._sinr(gain, kept > IDLE)
         low = (kept > IDLE) & (sinr < self.sinr_threshold)
-        if low.any():  # dropping links changes the interference, not the received powers
+        if low.any():  # dropping links changes the interference, not the gains
             kept = np.where(low, IDLE, kept)
-            sinr = self._sinr(rx_w, kept > IDLE)
+            sinr = self._sinr(gain, kept > IDLE)
         return kept, sinr
 
     def advance(
@@ -362,14 +361,16 @@ class LinkDynamics:
                 bits, 0.0), "delivered_bits": useful, **after}
 
     def objective(self, batch: EpisodeBatch) -> dict[str, NDArray[np.float64]]:
-        """Normalised objective terms (eq. 19/20a) from the incremental episode state."""
+        """Normalised objective terms (eq. 19/20a) from the incremental episode state
+        (``groups.objective_from_totals``)."""
         cfg = self.config
-        n_present = np.maximum(batch.n_present, 1)
-        gap = (n_present - batch.n_served) / n_present
-        served_gap = gap * gap
-        data_gap = np.maximum(batch.shortfall, 0.0) / np.maximum(batch.weighted_demand, 1e-300)
+        objective, served_gap, data_gap = objective_from_totals(
+            batch.n_served, np.maximum(batch.n_present, 1), np.maximum(batch.shortfall, 0.0),
+            np.maximum(batch.weighted_demand, 1e-300), cfg.served_term_weight,
+            cfg.data_term_weight,
+        )
         return {
-            "objective": cfg.served_term_weight * served_gap + cfg.data_term_weight * data_gap,
+            "objective": objective,
             "served_gap_term": served_gap,
             "data_gap_term": data_gap,
             "served_devices": batch.n_served.astype(np.float64),
@@ -388,6 +389,33 @@ class LinkDynamics:
         mask[:, :, 0] = True
         np.greater_equal(levels, min_level, out=mask[:, :, 1:])
         return mask.reshape(rows.size, -1)
+
+    def action_neighbors(
+        self, batch: EpisodeBatch, index: int, proto: NDArray[np.float64], k: int,
+        feasible: NDArray[np.bool_] | None = None,
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The k valid groups of row ``index``'s current slot nearest to ``proto`` [J, K]
+        (``neighbors.nearest_groups``); ``feasible``: that slot's ``slot_feasible`` if
+        already known."""
+        proto = check_proto(proto, (N_TX, self.n_devices))
+        k = check_k(k)
+        if feasible is None:
+            t = min(int(batch.t[index]), self.config.n_slots - 1)
+            feasible = self.slot_feasible(batch, index, t)
+        return nearest_groups(proto, feasible, _BAND_TUPLE, k)
+
+    def slot_feasible(
+        self, batch: EpisodeBatch, index: int, t: int | slice
+    ) -> NDArray[np.bool_]:
+        """[S, J, K] whether link j -> k meets eligibility and its SINR threshold (20b) in
+        slot t of row ``index`` when the C-band transmitters of pattern S radiate
+        (``groups.active_set_indices`` order): the instance's ``feasible`` for one slot,
+        with the SINR rounded as ``repair`` rounds it. A slice of slots gives [T', S, J, K]."""
+        gain = batch.large[index, t] * self.level_gain[_TX[:, None], batch.levels[index, t]]
+        sinr = sinr_linear(gain[..., None, :, :], self.tx_power_w, self.noise_w, BAND,
+                           self._activity)
+        return (self._activity[:, :, None] & batch.eligible[index]
+                & (sinr >= self.sinr_threshold))
 
     def episode_masks(self, batch: EpisodeBatch) -> NDArray[np.bool_]:
         """``action_mask`` of every episode at every slot t = 0..T: [B, T + 1, J (K + 1)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Any, ClassVar
 
@@ -10,7 +11,9 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
-from leo_envs import scenarios
+from leo_envs.envs.common.render import check_render_mode
+from leo_envs.envs.common.task_api import TaskEnvMixin
+from leo_envs.envs.link_scheduling import scenarios
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.dynamics import (
@@ -23,14 +26,22 @@ from leo_envs.envs.link_scheduling.dynamics import (
 from leo_envs.envs.link_scheduling.episode import SingleEpisode
 from leo_envs.envs.link_scheduling.instance import LinkSchedulingInstance
 from leo_envs.envs.link_scheduling.prefetch import EpisodePrefetcher
-from leo_envs.envs.link_scheduling.render import render_ansi, render_rgb
+from leo_envs.envs.link_scheduling.render import LinkSchedulingFrame, render_ansi, render_rgb
+from leo_envs.tasks import TaskSchedule
 
 
 def resolve_config(config: LinkSchedulingConfig | None, overrides: dict[str, Any]):
     """``gym.make(id, config=cfg)`` and ``gym.make(id, **overrides)`` both work."""
-    if config is not None and not isinstance(config, LinkSchedulingConfig):
-        raise TypeError(f"config must be a LinkSchedulingConfig, got {type(config).__name__}")
-    return LinkSchedulingConfig.from_overrides(config, **overrides)
+    return LinkSchedulingConfig.resolve(config, overrides)
+
+
+def task_schedule(config: LinkSchedulingConfig) -> TaskSchedule:
+    """The task schedule of one env: switches between episodes, every
+    ``update_interval / n_slots`` episodes, by the config's scenario."""
+    scenario = scenarios.SCENARIOS.get(config.scenario)
+    return TaskSchedule(
+        config.update_interval // config.n_slots, functools.partial(scenario.next_task, config)
+    )
 
 
 def make_spaces(config: LinkSchedulingConfig) -> tuple[spaces.MultiDiscrete, spaces.Box]:
@@ -68,7 +79,7 @@ def validate_group(action: Any, n_tx: int, n_devices: int) -> list[int]:
     return validate_groups(action, n_tx, n_devices, None)[0].tolist()
 
 
-class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
+class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     """
     ## Description
 
@@ -121,14 +132,16 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     Rewards lie in [0, 2] (minus the penalty in `"penalise"` mode). `info` carries
     `objective`, `served_gap_term`, `data_gap_term`, `served_devices`, `present_devices`,
     `delivered_bits` (this slot), `delivered_bits_total`, `slot_s`, `elapsed_s`,
-    `task_id`, `task_switched`.
+    `task_id` (stable str), `task_switched`, `seq_idx`, `repaired_links`, `invalid_action`,
+    `played_action` (the group actually played, after repair) and a copy of `action_mask`.
 
     ## Starting State
 
     `reset(seed=...)` draws the initial task (device layout, kinds, priorities, LEO pass);
     every reset draws demands D_k ~ U(demand_mbit_low, demand_mbit_high) Mbit and FSMC
-    fading paths for all slots. `reset(options={"task": task})` pins a task from
-    `env.unwrapped.sample_tasks(n, rng)` until `options={"task": None}` or a new seed.
+    fading paths for all slots. `reset(options={"task": task})` (or `set_task(task)`) pins
+    a task from `env.unwrapped.sample_tasks(n, seed=...)` or the fixed train / test sets
+    `env.unwrapped.task_set("train" | "test")` until `options={"task": None}`.
     The episode sequence of a seed never depends on the actions taken. Demands and fading
     come from an episode stream of their own (derived from the seed, apart from the task
     draws): episode n of a seed uses the stream's n-th block of random words whatever the
@@ -143,7 +156,9 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
 
     `scenario` in `static`, `user_churn`, `bursty_demand`, `channel_shock` changes the
     task every `update_interval` slots (default 200, i.e. 20 episodes), counting whole
-    episodes, as in Sec. V-A (see `leo_envs.scenarios`).
+    episodes, as in Sec. V-A (see `leo_envs.envs.link_scheduling.scenarios`). Tasks are
+    `LinkSchedulingTask`s (`leo_envs.tasks.Task`): JSON via `to_dict` /
+    `env.unwrapped.task_from_dict`, a stable content-hash `task_id` and a readable `name`.
 
     ## Arguments
 
@@ -179,17 +194,12 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         **overrides: Any,
     ) -> None:
         self.config = resolve_config(config, overrides)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.dynamics = LinkDynamics(self.config)
         self.action_space, self.observation_space = make_spaces(self.config)
         self.observation_labels = observation_labels(self.config)
-        self._task: ls_tasks.LinkSchedulingTask | None = None
-        self._pinned = False
-        self._episodes_in_task = 0
+        self._schedule = task_schedule(self.config)
+        self._pending_task = None
         self._episode: SingleEpisode | None = None
         self._last_groups = [0] * len(TRANSMITTERS)
         self._last_bits = [0.0] * len(TRANSMITTERS)
@@ -199,34 +209,16 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        options = options or {}
-        unknown = set(options) - {"task"}
-        if unknown:
-            raise ValueError(f"reset options may only contain 'task', got {sorted(unknown)}")
-        pinned_task = options.get("task")
-        if pinned_task is not None:  # checked before any state changes
-            pinned_task = self._checked_task(pinned_task)
-        new_rng = seed is not None or self._task is None
+        task_option = self._task_option(options)  # validated before any state changes
+        new_sequence = seed is not None or not self._schedule.started
         super().reset(seed=seed)
-        self._task_switched = False
-        if new_rng:  # the episode stream first: the batched env derives it in this order
+        if new_sequence:  # the episode stream first: the batched env derives it in this order
             self._episodes = EpisodePrefetcher(
                 self.dynamics, ls_tasks.episode_stream(self.np_random)
             )
-        if pinned_task is not None:
-            self._task = pinned_task
-            self._pinned, self._episodes_in_task = True, 0
-        elif new_rng or ("task" in options and self._pinned):
-            self._task = ls_tasks.initial_task(self.config, self.np_random)
-            self._pinned, self._episodes_in_task = False, 0
-        elif not self._pinned and self._episodes_in_task >= self.episodes_per_task:
-            self._task = scenarios.next_task(self.config, self._task, self.np_random)
-            self._episodes_in_task = 0
-            self._task_switched = self.config.scenario != "static"
-        self._episodes_in_task += 1
-        fixed_task = self._pinned or self.config.scenario == "static"
-        horizon = None if fixed_task else self.episodes_per_task - self._episodes_in_task + 1
-        self._episode = self._episodes.next_episode(self._task, horizon)
+        self._task_switched = self._reset_task(new_sequence, task_option)
+        horizon = None if self.config.scenario == "static" else self._schedule.remaining()
+        self._episode = self._episodes.next_episode(self._schedule.task, horizon)
         self._last_groups = [0] * len(TRANSMITTERS)
         self._last_bits = [0.0] * len(TRANSMITTERS)
         self._fraction = np.zeros(self.config.max_devices, dtype=np.float32)
@@ -260,17 +252,16 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
         self._last_groups = repaired
         self._last_bits = link_bits
         obs = self._observation(repaired)
-        info = self._info(slot_bits=useful)
-        info["repaired_links"] = n_repaired
-        info["invalid_action"] = bool(n_repaired)
+        info = self._info(slot_bits=useful, n_repaired=n_repaired)
         return obs, reward, episode.t >= cfg.n_slots, False, info
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
             return None
+        frame = self._frame()
         if self.render_mode == "ansi":
-            return render_ansi(self)
-        return render_rgb(self)
+            return render_ansi(frame)
+        return render_rgb(frame)
 
     # ------------------------------------------------------------------ extras
     @property
@@ -284,7 +275,8 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
 
     @property
     def task(self) -> ls_tasks.LinkSchedulingTask | None:
-        return self._task
+        """The task of the current episode (None before the first reset)."""
+        return self._schedule.task if self._schedule.started else None
 
     def instance(self) -> LinkSchedulingInstance:
         """The current episode's full problem instance (for offline solvers)."""
@@ -292,35 +284,55 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             raise RuntimeError("call reset() before instance()")
         return self.dynamics.instance(self._batch, 0)
 
-    def sample_tasks(
-        self, n: int, rng: np.random.Generator | None = None
-    ) -> list[ls_tasks.LinkSchedulingTask]:
-        """Draw n tasks of this env's scenario (meta-training); see ``leo_envs.scenarios``."""
-        return scenarios.sample_tasks(n, rng if rng is not None else self.np_random, self.config)
+    def _draw_tasks(self, n: int, rng: np.random.Generator) -> list[ls_tasks.LinkSchedulingTask]:
+        """n tasks of this env's scenario (see ``scenarios.sample_tasks``)."""
+        return scenarios.sample_tasks(n, rng, self.config)
+
+    task_class = ls_tasks.LinkSchedulingTask
+
+    def _task_context(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def _initial_task(self, rng: np.random.Generator) -> ls_tasks.LinkSchedulingTask:
+        return ls_tasks.initial_task(self.config, rng)
+
+    def action_neighbors(
+        self, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The n <= k valid link groups of the current slot nearest to the proto-action
+        ``proto`` [4, K] (per transmitter x device scores, typically in [0, 1]) in
+        ||a - proto||^2 over the 0/1 link matrix a, best first: (groups [n, 4] in action
+        encoding, scores [n] = -||a - proto||^2, non-increasing). Valid: what ``step``
+        plays unrepaired (eligibility, unicast, SINR under the group's interference).
+        k = 1 is Wolpertinger's "simple" mapping; Murty's k-best assignments
+        (``link_scheduling.neighbors``). ValueError for a mis-shaped or non-finite
+        ``proto`` or ``k`` < 1."""
+        episode = self._episode
+        if episode is None:
+            raise RuntimeError("call reset() before action_neighbors()")
+        if episode.t >= self.config.n_slots:
+            raise RuntimeError("episode has terminated; call reset()")
+        return episode.action_neighbors(proto, k)
 
     def action_masks(self) -> NDArray[np.bool_]:
         """Flat action mask for sb3-contrib's MaskablePPO (same as ``info['action_mask']``)."""
         if self._episode is None:
             raise RuntimeError("call reset() before action_masks()")
-        return self._episode.masks[self._episode.t]
+        return self._episode.masks[self._episode.t].copy()
 
     @property
     def delivered_bits(self) -> NDArray[np.float64]:
         return np.array(self._episode.delivered) if self._episode is not None else np.zeros(0)
 
     # ------------------------------------------------------------------ helpers
-    def _checked_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
+    def check_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
+        """``task`` if it is a valid task for this env's config, else TypeError/ValueError."""
         if not isinstance(task, ls_tasks.LinkSchedulingTask):
             raise TypeError(
-                f"options['task'] must be a LinkSchedulingTask (from sample_tasks), "
+                f"task must be a LinkSchedulingTask (from sample_tasks or task_set), "
                 f"got {type(task).__name__}"
             )
-        expected = (self.config.n_slots, len(TRANSMITTERS), self.config.max_devices)
-        if task.large_scale_gain.shape != expected:
-            raise ValueError(
-                f"options['task'] was made for another config: gains {task.large_scale_gain.shape}"
-                f", expected {expected}"
-            )
+        task.validate(self.config)
         return task
 
     def _observation(self, served: list[int]) -> NDArray[np.float32]:
@@ -346,7 +358,7 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
                 parts.append(f"{name}: device {k} SINR below threshold (eq. 20b)")
         return "; ".join(parts)
 
-    def _info(self, slot_bits: float) -> dict[str, Any]:
+    def _info(self, slot_bits: float, n_repaired: int = 0) -> dict[str, Any]:
         episode, cfg = self._episode, self.config
         t = episode.t
         objective, served_gap, data_gap = self._terms
@@ -361,7 +373,34 @@ class LinkSchedulingEnv(gym.Env[NDArray[np.float32], NDArray[np.int64]]):
             "slot": t,
             "slot_s": cfg.slot_s,
             "elapsed_s": t * cfg.slot_s,
-            "task_id": self._task.task_id,
+            **self._schedule.info_fields(),
             "task_switched": self._task_switched,
-            "action_mask": episode.masks[t],
+            "repaired_links": n_repaired,
+            "invalid_action": bool(n_repaired),
+            "action_mask": episode.masks[t].copy(),  # a copy: torch rejects read-only arrays
+            "played_action": np.array(self._last_groups, dtype=np.int64),
         }
+
+    def _frame(self) -> LinkSchedulingFrame:
+        """What the renderers draw, as plain data."""
+        batch, task = self._batch, self.task
+        terms = self.dynamics.objective(batch)
+        return LinkSchedulingFrame(
+            slot=int(batch.t[0]),
+            n_slots=self.config.n_slots,
+            task_name=task.name,
+            objective=float(terms["objective"][0]),
+            served=int(terms["served_devices"][0]),
+            present=int(terms["present_devices"][0]),
+            positions_m=task.positions_m,
+            present_mask=task.present,
+            is_iot=task.is_iot,
+            delivered_fraction=np.where(
+                task.present, batch.delivered[0] / np.maximum(batch.demand[0], 1.0), 0.0
+            ),
+            transmitter_positions_m=ls_tasks.transmitter_positions_m(self.config),
+            played_action=tuple(int(k) for k in self._last_groups),
+            link_bits=tuple(float(b) for b in self._last_bits),
+            cell_radius_m=self.config.cell_radius_m,
+            leo_elevation_deg=task.leo_elevation_deg,
+        )

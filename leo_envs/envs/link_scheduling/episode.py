@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from leo_envs.envs.link_scheduling.dynamics import N_TX, EpisodeBatch, LinkDynamics
-from leo_envs.envs.link_scheduling.instance import IDLE
+from leo_envs.envs.link_scheduling.groups import IDLE, objective_from_totals
 
 
 @dataclass
@@ -50,6 +50,7 @@ class SingleEpisode:
         self._n_present = max(self.n_present, 1)
         self._weighted_demand = max(self.weighted_demand, 1e-300)
         self._row: EpisodeBatch | None = None
+        self._feasible: NDArray[np.bool_] | None = None
 
     def row(self) -> EpisodeBatch:
         """The episode as a one-row batch (views into the block), brought up to date."""
@@ -78,6 +79,16 @@ class SingleEpisode:
             if group[j] and sinr[j] < self.dynamics.sinr_threshold:
                 group[j], dropped = IDLE, True
         return group, (self._sinr(rx, group) if dropped else sinr)
+
+    def action_neighbors(
+        self, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The k valid groups of the current slot nearest to ``proto`` [J, K] (``neighbors``);
+        the link feasibility of every slot and pattern is computed on the first call."""
+        if self._feasible is None:  # [T, S, J, K]: one call for the whole episode
+            self._feasible = self.dynamics.slot_feasible(self.block, self.index, slice(None))
+        return self.dynamics.action_neighbors(self.block, self.index, proto, k,
+                                              self._feasible[self.t])
 
     def _sinr(self, rx: list[list[float]], group: list[int]) -> list[float]:
         """SINR (eq. 14) of each link of ``group``, interference summed in index order."""
@@ -123,8 +134,7 @@ class SingleEpisode:
     def objective_terms(self) -> tuple[float, float, float]:
         """Scalar ``LinkDynamics.objective``: (objective, served_gap_term, data_gap_term)."""
         cfg = self.dynamics.config
-        gap = (self._n_present - self.n_served) / self._n_present
-        data_gap = max(self.shortfall, 0.0) / self._weighted_demand
-        served_gap = gap * gap
-        objective = cfg.served_term_weight * served_gap + cfg.data_term_weight * data_gap
-        return objective, served_gap, data_gap
+        return objective_from_totals(
+            self.n_served, self._n_present, max(self.shortfall, 0.0), self._weighted_demand,
+            cfg.served_term_weight, cfg.data_term_weight,
+        )

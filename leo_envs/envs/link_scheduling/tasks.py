@@ -8,16 +8,18 @@ demands and FSMC small-scale fading paths; that draw is all that happens at rese
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from leo_envs.envs.link_scheduling import radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.models import channels, fsmc, orbits
+from leo_envs.models import channels, frames, fsmc, shells, tle
+from leo_envs.tasks import Task, check_array_field, derived_field
 
 EARTH_RADIUS_M = 6_371_000.0
 ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -27,19 +29,26 @@ PASS_TABLE_STEP_S = 10.0
 
 
 @dataclass(frozen=True, eq=False)
-class LinkSchedulingTask:
+class LinkSchedulingTask(Task):
     """One stationary configuration of the network (a meta-learning task).
 
-    Arrays have K = ``max_devices`` entries; absent device slots have ``present=False``.
-    ``large_scale_gain`` [T, J, K] holds path loss, antenna gains, pitch-angle factor,
-    atmospheric loss and blockage (linear); small-scale fading is drawn per episode.
-    Derived for the env's speed: ``eligible`` [J, K]; ``snr_feature_base`` [T, J, K]
-    log10 of the large-scale SNR (float32; very low for absent devices); ``min_level``
-    [T, J, K] the lowest FSMC level at which the link's interference-free SINR meets the
-    threshold (L if never or if ineligible).
+    Serialised fields (``to_dict``, ``task_id``): arrays over K = ``max_devices`` device
+    slots (absent ones have ``present=False``): ``positions_m`` [K, 2] east/north offsets
+    from the BS (m), ``present``, ``is_iot``, ``weight`` (priority, > 0); the demand range
+    (Mbit), the rain attenuation chi (dB/km), ``blockage_db`` [J, K] extra loss per link,
+    and the LEO pass (s after ``ORBIT_EPOCH``).
+
+    Derived when the task is built for a config (``LinkSchedulingTask.build(config=...,
+    ...)``): ``large_scale_gain`` [T, J, K] (path loss, antenna gains, pitch-angle
+    factor, atmospheric loss and blockage, linear; small-scale fading is drawn per
+    episode), the LEO elevation, and for the env's speed ``eligible`` [J, K],
+    ``snr_feature_base`` [T, J, K] log10 of the large-scale SNR (float32; very low for
+    absent devices) and ``min_level`` [T, J, K], the lowest FSMC level at which the link's
+    interference-free SINR meets the threshold (L if never or if ineligible).
     """
 
-    task_id: int
+    family: ClassVar[str] = "link_scheduling"
+
     positions_m: NDArray[np.float64]
     present: NDArray[np.bool_]
     is_iot: NDArray[np.bool_]
@@ -49,18 +58,88 @@ class LinkSchedulingTask:
     rain_attenuation_db_per_km: float
     blockage_db: NDArray[np.float64]
     pass_time_s: float
-    leo_elevation_deg: float
-    large_scale_gain: NDArray[np.float64]
-    eligible: NDArray[np.bool_]
-    snr_feature_base: NDArray[np.float32]
-    min_level: NDArray[np.uint8]
+    config: LinkSchedulingConfig = derived_field()
+    leo_elevation_deg: float = derived_field()
+    large_scale_gain: NDArray[np.float64] = derived_field()
+    eligible: NDArray[np.bool_] = derived_field()
+    snr_feature_base: NDArray[np.float32] = derived_field()
+    min_level: NDArray[np.uint8] = derived_field()
 
     @property
     def n_present(self) -> int:
         return int(self.present.sum())
 
+    @property
+    def name(self) -> str:
+        return (
+            f"link_scheduling[{self.n_present} devices, demand {self.demand_mbit_low:.3g}-"
+            f"{self.demand_mbit_high:.3g} Mbit, chi {self.rain_attenuation_db_per_km:.3g} dB/km, "
+            f"{int((self.blockage_db > 0).sum())} blocked links, pass t={self.pass_time_s:.0f} s]"
+        )
 
-FSMC_RESOLUTION_BITS = 12  # 2**12-entry inverse-CDF rows: the tables fit in L2 cache
+    @classmethod
+    def build(
+        cls, config: LinkSchedulingConfig | None = None, **fields_: Any
+    ) -> LinkSchedulingTask:
+        """A task of ``config`` (default config if None) from its serialised fields."""
+        return make_task(config if config is not None else LinkSchedulingConfig(), **fields_)
+
+    def _build_context(self) -> dict[str, Any]:
+        return {"config": self.config}
+
+    def validate(self, config: LinkSchedulingConfig | None = None) -> None:
+        """``ValueError`` naming the field if malformed or built for another config."""
+        check_task_fields(self.config, self.spec())
+        if config is None:
+            return
+        mine, theirs = self.config.to_dict(), config.to_dict()
+        differing = sorted(
+            name
+            for name in mine
+            if name not in TASK_INDEPENDENT_FIELDS and mine[name] != theirs[name]
+        )
+        if differing:
+            raise ValueError(
+                f"task {self.task_id} was made for another config (fields differing: "
+                f"{differing}); build it with this env's sample_tasks or "
+                f"LinkSchedulingTask.from_dict(data, config=env.unwrapped.config)"
+            )
+
+
+# Config fields a task's derived arrays do not depend on: a task built under another value
+# of these is valid for the env (the task carries its own population and demand range).
+TASK_INDEPENDENT_FIELDS = frozenset({
+    "n_devices", "iot_fraction", "demand_mbit_low", "demand_mbit_high",
+    "served_threshold_fraction", "vip_fraction", "vip_weight", "served_term_weight",
+    "data_term_weight", "scenario", "update_interval", "invalid_action",
+    "invalid_action_penalty",
+})
+
+
+def check_task_fields(config: LinkSchedulingConfig, values: dict[str, Any]) -> dict[str, Any]:
+    """The serialised fields as arrays of the right shape, dtype and range for ``config``,
+    else ``ValueError`` naming the field."""
+    k, n_tx = config.max_devices, len(TRANSMITTERS)
+    out = dict(values)
+    out["positions_m"] = check_array_field("positions_m", values["positions_m"], (k, 2))
+    for name in ("present", "is_iot"):
+        out[name] = check_array_field(name, values[name], (k,), kind="b")
+    out["weight"] = check_array_field("weight", values["weight"], (k,), low=1e-6, high=1e6)
+    out["blockage_db"] = check_array_field(
+        "blockage_db", values["blockage_db"], (n_tx, k), low=0.0, high=300.0
+    )
+    for name, low, high in (
+        ("demand_mbit_low", 1e-9, 1e6), ("demand_mbit_high", 1e-9, 1e6),
+        ("rain_attenuation_db_per_km", 0.0, 10.0), ("pass_time_s", 0.0, 1e9),
+    ):
+        value = check_array_field(name, values[name], (), low=low, high=high)
+        out[name] = float(value)
+    if out["demand_mbit_high"] < out["demand_mbit_low"]:
+        raise ValueError(
+            f"task field 'demand_mbit_high' ({out['demand_mbit_high']}) must be >= "
+            f"demand_mbit_low ({out['demand_mbit_low']})"
+        )
+    return out
 
 
 def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]:
@@ -71,8 +150,8 @@ def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]
 
 
 @lru_cache(maxsize=16)
-def _constellation(altitude_km: float, inclination_deg: float) -> orbits.Constellation:
-    return orbits.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
+def _constellation(altitude_km: float, inclination_deg: float) -> tle.Constellation:
+    return shells.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
 
 
 @lru_cache(maxsize=16)
@@ -97,18 +176,18 @@ def pass_table(
 
 
 def _times(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    jd0, fr0 = orbits.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
+    jd0, fr0 = frames.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
     return np.full(seconds.shape, jd0[0]), fr0[0] + seconds / 86_400.0
 
 
-def _sat_ecef_km(shell: orbits.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+def _sat_ecef_km(shell: tle.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
     jd, fr = _times(seconds)
-    r_teme, _, _ = orbits.propagate_teme_km(shell, (jd, fr))
-    return orbits.teme_to_ecef_km(r_teme, jd, fr)
+    r_teme, _, _ = frames.propagate_teme_km(shell, (jd, fr))
+    return frames.teme_to_ecef_km(r_teme, jd, fr)
 
 
 def _elevations(shell, seconds, lat_deg, lon_deg) -> NDArray[np.float64]:
-    elevation, _, _ = orbits.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
+    elevation, _, _ = frames.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
     return elevation
 
 
@@ -124,15 +203,15 @@ def leo_geometry(
     shell = _constellation(config.leo_altitude_km, config.leo_inclination_deg)
     seconds = pass_time_s + config.slot_s * np.arange(config.n_slots)
     sat = _sat_ecef_km(shell, seconds)  # [n_sat, T, 3]
-    elevation, _, _ = orbits.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
+    elevation, _, _ = frames.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
     serving = int(np.argmax(elevation[:, 0]))
     sat = sat[serving]  # [T, 3]
     lat = config.site_lat_deg + np.degrees(positions_m[:, 1] / EARTH_RADIUS_M)
     lon = config.site_lon_deg + np.degrees(
         positions_m[:, 0] / (EARTH_RADIUS_M * np.cos(np.radians(config.site_lat_deg)))
     )
-    devices = orbits.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
-    centre = orbits.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
+    devices = frames.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
+    centre = frames.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
     to_device = devices[None, :, :] - sat[:, None, :]
     to_centre = (centre - sat)[:, None, :]
     slant_km = np.linalg.norm(to_device, axis=-1)
@@ -181,7 +260,6 @@ def large_scale_gain(
 
 def make_task(
     config: LinkSchedulingConfig,
-    task_id: int,
     positions_m: NDArray[np.float64],
     present: NDArray[np.bool_],
     is_iot: NDArray[np.bool_],
@@ -192,33 +270,34 @@ def make_task(
     blockage_db: NDArray[np.float64],
     pass_time_s: float,
 ) -> LinkSchedulingTask:
-    """Build a task and its large-scale gains (validates shapes)."""
-    k = config.max_devices
-    expected = {"positions_m": (k, 2), "present": (k,), "is_iot": (k,), "weight": (k,),
-                "blockage_db": (len(TRANSMITTERS), k)}
-    arrays = {"positions_m": positions_m, "present": present, "is_iot": is_iot,
-              "weight": weight, "blockage_db": blockage_db}
-    for name, shape in expected.items():
-        if np.shape(arrays[name]) != shape:
-            raise ValueError(f"task {name} must have shape {shape}, got {np.shape(arrays[name])}")
+    """Build a task of ``config`` and its large-scale gains (validates every field)."""
+    values = check_task_fields(config, {
+        "positions_m": positions_m, "present": present, "is_iot": is_iot, "weight": weight,
+        "demand_mbit_low": demand_mbit_low, "demand_mbit_high": demand_mbit_high,
+        "rain_attenuation_db_per_km": rain_attenuation_db_per_km,
+        "blockage_db": blockage_db, "pass_time_s": pass_time_s,
+    })
+    positions_m = np.asarray(values["positions_m"], dtype=np.float64)
+    blockage_db = np.asarray(values["blockage_db"], dtype=np.float64)
     gain, elevation = large_scale_gain(
-        config, positions_m, pass_time_s, rain_attenuation_db_per_km, blockage_db
+        config, positions_m, values["pass_time_s"], values["rain_attenuation_db_per_km"],
+        blockage_db,
     )
-    present = np.asarray(present, dtype=bool)
-    is_iot = np.asarray(is_iot, dtype=bool)
+    present = np.asarray(values["present"], dtype=bool)
+    is_iot = np.asarray(values["is_iot"], dtype=bool)
     eligible = link_eligibility(present, is_iot)
     feature_base, min_level = _link_quality_tables(config, gain, eligible, present)
     task = LinkSchedulingTask(
-        task_id=task_id,
-        positions_m=np.asarray(positions_m, dtype=np.float64),
+        positions_m=positions_m,
         present=present,
         is_iot=is_iot,
-        weight=np.asarray(weight, dtype=np.float64),
-        demand_mbit_low=float(demand_mbit_low),
-        demand_mbit_high=float(demand_mbit_high),
-        rain_attenuation_db_per_km=float(rain_attenuation_db_per_km),
-        blockage_db=np.asarray(blockage_db, dtype=np.float64),
-        pass_time_s=float(pass_time_s),
+        weight=np.asarray(values["weight"], dtype=np.float64),
+        demand_mbit_low=values["demand_mbit_low"],
+        demand_mbit_high=values["demand_mbit_high"],
+        rain_attenuation_db_per_km=values["rain_attenuation_db_per_km"],
+        blockage_db=blockage_db,
+        pass_time_s=values["pass_time_s"],
+        config=config,
         leo_elevation_deg=elevation,
         large_scale_gain=gain,
         eligible=eligible,
@@ -251,18 +330,6 @@ def _link_quality_tables(
     return feature, min_level.astype(np.uint8)
 
 
-def with_changes(config: LinkSchedulingConfig, task: LinkSchedulingTask, **changes: object):
-    """A new task equal to ``task`` except for ``changes`` (gains recomputed)."""
-    fields_ = {
-        name: getattr(task, name)
-        for name in ("task_id", "positions_m", "present", "is_iot", "weight", "demand_mbit_low",
-                     "demand_mbit_high", "rain_attenuation_db_per_km", "blockage_db",
-                     "pass_time_s")
-    }
-    fields_.update(changes)
-    return make_task(config, **fields_)
-
-
 def random_devices(
     config: LinkSchedulingConfig, rng: np.random.Generator, n: int
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.float64]]:
@@ -284,16 +351,14 @@ def random_pass_time_s(config: LinkSchedulingConfig, rng: np.random.Generator) -
     return float(times[rng.integers(times.size)])
 
 
-def initial_task(
-    config: LinkSchedulingConfig, rng: np.random.Generator, task_id: int = 0
-) -> LinkSchedulingTask:
+def initial_task(config: LinkSchedulingConfig, rng: np.random.Generator) -> LinkSchedulingTask:
     """The normal-condition task: ``n_devices`` present devices, default demand and weather."""
     k = config.max_devices
     positions, is_iot, weight = random_devices(config, rng, k)
     present = np.zeros(k, dtype=bool)
     present[: config.n_devices] = True
     return make_task(
-        config, task_id, positions, present, is_iot, weight,
+        config, positions, present, is_iot, weight,
         config.demand_mbit_low, config.demand_mbit_high, config.rain_attenuation_db_per_km,
         np.zeros((len(TRANSMITTERS), k)), random_pass_time_s(config, rng),
     )
@@ -380,33 +445,9 @@ def fading_paths(
     config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]
 ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
     """FSMC level paths [..., T, J, K] driven by 16-bit ``uniforms`` (eqs. 10-11), and
-    each level's log10 small-scale power gain (float32, ``level_tables``).
-
-    Slot 0 starts in the stationary law, later slots follow the transition matrix;
-    transmitter 0 (LEO) uses the Rician chain, the others the Rayleigh chain. Sampling is
-    by inverse-CDF lookup tables at 2**-12 resolution (each transition probability is
-    realised to within 2.4e-4, below the estimation noise of the counted FSMC): per slot,
-    one gather of the levels and one of their gains for every link of every episode.
-    """
-    start_level, step_level, start_gain, step_gain = _chain_tables(config)
-    shift = FSMC_RESOLUTION_BITS
-    row_offset = (np.arange(len(TRANSMITTERS), dtype=np.intp) * config.fsmc_levels)[:, None]
-    levels = np.empty(uniforms.shape, dtype=np.uint8)
-    log_gain = np.empty(uniforms.shape, dtype=np.float32)
-    # intp indices and mode="wrap" (every index is in range) keep ``take`` from copying them
-    index = np.empty(uniforms.shape[:-3] + uniforms.shape[-2:], dtype=np.intp)
-    drop = np.uint16(16 - shift)  # uniforms carry 16 bits; the tables resolve ``shift``
-    np.left_shift(np.arange(len(TRANSMITTERS), dtype=np.intp)[:, None], shift, out=index)
-    np.add(index, uniforms[..., 0, :, :] >> drop, out=index)
-    np.take(start_level, index, out=levels[..., 0, :, :], mode="wrap")
-    np.take(start_gain, index, out=log_gain[..., 0, :, :], mode="wrap")
-    for t in range(1, uniforms.shape[-3]):
-        np.add(row_offset, levels[..., t - 1, :, :], out=index)
-        np.left_shift(index, shift, out=index)
-        np.add(index, uniforms[..., t, :, :] >> drop, out=index)
-        np.take(step_level, index, out=levels[..., t, :, :], mode="wrap")
-        np.take(step_gain, index, out=log_gain[..., t, :, :], mode="wrap")
-    return levels, log_gain
+    each level's log10 small-scale power gain (float32, ``level_tables``): transmitter 0
+    (LEO) uses the Rician chain, the others the Rayleigh chain (``fsmc.fading_paths``)."""
+    return fsmc.fading_paths(_chain_tables(config), uniforms)
 
 
 def level_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
@@ -429,35 +470,13 @@ def _level_tables_cached(key: tuple) -> tuple[NDArray[np.float64], NDArray[np.fl
     return gain, feature
 
 
-def _inverse_cdf_table(cdf: NDArray[np.float64]) -> NDArray[np.uint8]:
-    """[rows * 2**bits] level index of every ``bits``-bit uniform for each row's CDF."""
-    grid = (np.arange(1 << FSMC_RESOLUTION_BITS) + 0.5) / (1 << FSMC_RESOLUTION_BITS)
-    table = (grid[None, :, None] >= cdf[:, None, :]).sum(axis=2)
-    return np.minimum(table, cdf.shape[1] - 1).astype(np.uint8).ravel()
-
-
 @lru_cache(maxsize=32)
-def _chain_tables_cached(key: tuple) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+def _chain_tables_cached(key: tuple) -> fsmc.SamplerTables:
     leo, terrestrial = channel_chains(*key)
     chains = [leo] + [terrestrial] * (len(TRANSMITTERS) - 1)
-    start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
-    step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
-    start_level, step_level = _inverse_cdf_table(start), _inverse_cdf_table(step)
-    log_gain = _level_tables_cached(key)[1]  # [J, L]
-    n_tx = len(TRANSMITTERS)
-    start_gain = log_gain[np.repeat(np.arange(n_tx), start_level.size // n_tx), start_level]
-    step_gain = log_gain[np.repeat(np.arange(n_tx), step_level.size // n_tx), step_level]
-    tables = (start_level, step_level, start_gain, step_gain)
-    for array in tables:
-        array.setflags(write=False)
-    return tables
+    return fsmc.sampler_tables(chains, _level_tables_cached(key)[1])
 
 
-def _chain_tables(config: LinkSchedulingConfig) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Inverse-CDF tables of the LEO/terrestrial chains for vectorised FSMC sampling: the
-    next level of every (row, uniform) for the start and step laws, and its log10 gain."""
+def _chain_tables(config: LinkSchedulingConfig) -> fsmc.SamplerTables:
+    """Inverse-CDF tables of the LEO/terrestrial chains (``fsmc.sampler_tables``)."""
     return _chain_tables_cached(_chain_key(config))
-
-
-def replace_task_id(task: LinkSchedulingTask, task_id: int) -> LinkSchedulingTask:
-    return replace(task, task_id=task_id)

@@ -10,11 +10,16 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from leo_envs import scenarios
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.dynamics import LinkDynamics
-from leo_envs.envs.link_scheduling.env import make_spaces, resolve_config, validate_groups
+from leo_envs.envs.link_scheduling.env import (
+    make_spaces,
+    resolve_config,
+    task_schedule,
+    validate_groups,
+)
+from leo_envs.tasks import TaskSchedule
 
 
 class LinkSchedulingVectorEnv(VectorEnv):
@@ -23,7 +28,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
     Sub-env i behaves exactly like ``LinkSchedulingEnv`` reset with seed ``seed + i``
     (or ``seed[i]`` for a list): same tasks, channels, rewards and infos. Autoreset is
     ``NEXT_STEP``: the step after a termination resets that sub-env and ignores its action.
-    ``infos`` hold arrays over the batch (Gymnasium's vector info convention).
+    ``infos`` hold arrays over the batch (Gymnasium's vector info convention) with the
+    single env's keys and values. ``reset(options={"task": t})`` pins task ``t`` in every
+    sub-env, ``{"task": [t0, t1, ...]}`` one task per sub-env (None entries unpin).
     """
 
     metadata: ClassVar[dict[str, Any]] = {
@@ -45,9 +52,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._rngs: list[np.random.Generator] = []
         self._streams: list[np.random.BitGenerator] = []
-        self._tasks: list[ls_tasks.LinkSchedulingTask] = []
-        self._episodes_in_task = np.zeros(num_envs, dtype=np.int64)
+        self._schedules: list[TaskSchedule] = [task_schedule(self.config) for _ in range(num_envs)]
         self._switched = np.zeros(num_envs, dtype=bool)
+        self._played = np.zeros((num_envs, len(TRANSMITTERS)), dtype=np.int64)
         self._needs_reset = np.zeros(num_envs, dtype=bool)
         self._batch = self.dynamics.empty_batch(num_envs)
         self._started = False
@@ -55,8 +62,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.float32], dict[str, Any]]:
-        if options:
-            raise ValueError("the vector env takes no reset options; pin tasks on single envs")
+        pins = self._task_options(options)  # validated before any state changes
         if seed is None:
             seeds: list[int | None] = [None] * self.num_envs
         elif isinstance(seed, int | np.integer):
@@ -65,14 +71,22 @@ class LinkSchedulingVectorEnv(VectorEnv):
             seeds = list(seed)
             if len(seeds) != self.num_envs:
                 raise ValueError(f"seed list must have {self.num_envs} entries, got {len(seeds)}")
-        if seed is not None or not self._rngs:
+        new_sequence = seed is not None or not self._rngs
+        if new_sequence:
             self._rngs = [seeding.np_random(s)[0] for s in seeds]
             self._streams = [ls_tasks.episode_stream(rng) for rng in self._rngs]
-            self._tasks = [ls_tasks.initial_task(self.config, rng) for rng in self._rngs]
-            self._episodes_in_task[:] = 0
+        for i, schedule in enumerate(self._schedules):
+            given, task = pins[i]
+            if given and task is not None:
+                schedule.pin(task)
+            elif (given and schedule.pinned) or (
+                not schedule.pinned and (new_sequence or not schedule.started)
+            ):
+                schedule.start(ls_tasks.initial_task(self.config, self._rngs[i]))
         self._new_episodes(np.arange(self.num_envs))
         self._started = True
         self._needs_reset[:] = False
+        self._played[:] = 0
         return self.dynamics.observation(self._batch), self._infos(self.dynamics.objective(
             self._batch), np.zeros(self.num_envs), np.zeros(self.num_envs, dtype=np.int64))
 
@@ -86,6 +100,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
         playing = ~resetting
         if resetting.all():  # every episode ended together (the usual case): nothing to play
             self._new_episodes(np.arange(self.num_envs))
+            self._played[:] = 0
             rewards, slot_bits = np.zeros(self.num_envs), np.zeros(self.num_envs)
             n_repaired = np.zeros(self.num_envs, dtype=np.int64)
         else:
@@ -110,6 +125,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
             raise ValueError(f"invalid link group in sub-env {bad}: {groups[bad].tolist()}")
         played = np.where(resetting[:, None], 0, repaired)
         out = self.dynamics.advance(self._batch, played, np.where(played > 0, sinr, 0.0))
+        self._played[:] = played
         rewards = out["reward"].copy()
         if cfg.invalid_action == "penalise":
             rewards -= cfg.invalid_action_penalty * (n_repaired > 0)
@@ -123,20 +139,43 @@ class LinkSchedulingVectorEnv(VectorEnv):
 
     def _new_episodes(self, rows: NDArray[np.int64]) -> None:
         cfg = self.config
-        self._switched[rows] = False
-        switching = rows[self._episodes_in_task[rows] >= cfg.update_interval // cfg.n_slots]
-        for i in switching.tolist():  # task draws and episode draws use separate streams
-            self._tasks[i] = scenarios.next_task(cfg, self._tasks[i], self._rngs[i])
-        self._episodes_in_task[switching] = 0
-        self._switched[switching] = cfg.scenario != "static"
-        self._episodes_in_task[rows] += 1
+        for i in rows.tolist():  # task draws and episode draws use separate streams
+            self._switched[i] = self._schedules[i].advance(self._rngs[i])
         words = np.empty((rows.size, ls_tasks.words_per_episode(cfg)), np.uint64)
         for n, i in enumerate(rows.tolist()):
             words[n] = ls_tasks.episode_words(cfg, self._streams[i])[0]
-        self.dynamics.load(self._batch, rows, [self._tasks[i] for i in rows], words)
+        tasks = [self._schedules[i].task for i in rows.tolist()]
+        self.dynamics.load(self._batch, rows, tasks, words)
+
+    def _task_options(self, options: dict[str, Any] | None) -> list[tuple[bool, Any]]:
+        """Per sub-env (task given?, task) from ``options``, validated."""
+        options = options or {}
+        if not isinstance(options, dict):
+            raise TypeError(f"reset options must be a dict, got {type(options).__name__}")
+        unknown = set(options) - {"task"}
+        if unknown:
+            raise ValueError(f"reset options may only contain ['task'], got {sorted(unknown)}")
+        if "task" not in options:
+            return [(False, None)] * self.num_envs
+        tasks = options["task"]
+        if not isinstance(tasks, list | tuple):
+            tasks = [tasks] * self.num_envs
+        if len(tasks) != self.num_envs:
+            raise ValueError(
+                f"options['task'] list must have {self.num_envs} entries, got {len(tasks)}"
+            )
+        return [(True, None if t is None else self.check_task(t)) for t in tasks]
+
+    def check_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
+        """``task`` if valid for this env's config, else TypeError/ValueError."""
+        if not isinstance(task, ls_tasks.LinkSchedulingTask):
+            raise TypeError(f"task must be a LinkSchedulingTask, got {type(task).__name__}")
+        task.validate(self.config)
+        return task
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
-        batch = self._batch
+        batch, cfg = self._batch, self.config
+        n_repaired = np.asarray(n_repaired, dtype=np.int64)
         return {
             "objective": terms["objective"],
             "served_gap_term": terms["served_gap_term"],
@@ -144,13 +183,31 @@ class LinkSchedulingVectorEnv(VectorEnv):
             "served_devices": terms["served_devices"].astype(np.int64),
             "present_devices": terms["present_devices"].astype(np.int64),
             "delivered_bits": slot_bits,
-            "delivered_bits_total": batch.delivered.sum(axis=1),
+            "delivered_bits_total": batch.delivered_total.copy(),
             "slot": batch.t.copy(),
-            "task_id": np.array([task.task_id for task in self._tasks]),
+            "slot_s": np.full(self.num_envs, cfg.slot_s),
+            "elapsed_s": batch.t * cfg.slot_s,
+            "task_id": np.array([s.task.task_id for s in self._schedules]),
             "task_switched": self._switched.copy(),
-            "repaired_links": np.asarray(n_repaired, dtype=np.int64),
+            "seq_idx": np.array([s.seq_idx for s in self._schedules]),
+            "repaired_links": n_repaired,
+            "invalid_action": n_repaired > 0,
             "action_mask": self.dynamics.action_mask(batch),
+            "played_action": self._played.copy(),
         }
+
+    def action_neighbors(
+        self, index: int, proto: NDArray[np.float64], k: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """``LinkSchedulingEnv.action_neighbors`` of sub-env ``index`` (for a sub-env whose
+        episode just ended, whose next action is ignored, the groups of its last slot)."""
+        if not self._started:
+            raise RuntimeError("call reset() before action_neighbors()")
+        if isinstance(index, bool) or not isinstance(index, int | np.integer) or not (
+                0 <= index < self.num_envs):
+            raise ValueError(f"index must be an integer in [0, {self.num_envs - 1}], "
+                             f"got {index!r}")
+        return self.dynamics.action_neighbors(self._batch, int(index), proto, k)
 
     def instance(self, index: int):
         """The problem instance of sub-env ``index``'s current episode."""
