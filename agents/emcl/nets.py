@@ -2,9 +2,11 @@
 
 Devices have no spatial order, so the "CNN" runs 1x1 convolutions over the device axis
 (the same weights for every device, as a convolution shares them over positions) and
-pools over devices; the grid's channels are the per-device observation features, the
-global features broadcast to every device and, for the critic, the J rows of the action's
-link matrix. Layer sizes, N and LSTM cells are our choices (spec section 14.9).
+pools over devices. A 1x1 convolution is a ``Linear`` applied at every position; we write
+it so (channels last), which is several times faster than ``Conv1d`` on CPU. The grid's
+channels are the per-device observation features, the global features broadcast to every
+device and, for the critic, the J rows of the action's link matrix. Layer sizes, N and
+LSTM cells are our choices (spec section 14.9).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ __all__ = ["CNNGaussianActor", "MetaCritic"]
 
 
 def _device_grid(layout: GridLayout, obs: torch.Tensor) -> torch.Tensor:
-    """``[B, C + G, K]``: per-device features plus the globals broadcast to every device."""
+    """``[B, K, C + G]``: per-device features plus the globals broadcast to every device."""
     grid, glob = layout.split(obs[:, : layout.obs_size])
-    return torch.cat([grid, glob.unsqueeze(-1).expand(-1, -1, layout.n_devices)], dim=1)
+    glob = glob.unsqueeze(1).expand(-1, layout.n_devices, -1)
+    return torch.cat([grid.transpose(1, 2), glob], dim=2)
 
 
 class MetaCritic(nn.Module):
@@ -50,9 +53,9 @@ class MetaCritic(nn.Module):
         super().__init__()
         self.layout, self.history_len, self.history_step = layout, history_len, history_step
         in_state = layout.n_features + layout.n_global
-        self.conv_state = nn.Conv1d(in_state, channels, 1)
-        self.conv_action = nn.Conv1d(layout.n_tx, channels, 1, bias=False)
-        self.conv2 = nn.Conv1d(channels, channels, 1)
+        self.conv_state = nn.Linear(in_state, channels)  # 1x1 convolutions over devices
+        self.conv_action = nn.Linear(layout.n_tx, channels, bias=False)
+        self.conv2 = nn.Linear(channels, channels)
         self.lstm = nn.LSTM(history_step, lstm_hidden, batch_first=True)  # task encoder (37)
         self.head = nn.Sequential(
             nn.Linear(channels + lstm_hidden, dense), nn.ReLU(), nn.Linear(dense, 1)
@@ -70,36 +73,25 @@ class MetaCritic(nn.Module):
         return self.head(torch.cat([f_c, f_l], dim=-1)).squeeze(-1)  # eq. (38)
 
     def forward(self, obs: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
-        b, n = links.shape[:2]
-        k = self.layout.n_devices
-        state = self.conv_state(_device_grid(self.layout, obs))  # [B, ch, K]
-        action = self.conv_action(links.reshape(b * n, self.layout.n_tx, k))  # [B*n, ch, K]
-        x = torch.relu(action.reshape(b, n, -1, k) + state.unsqueeze(1)).reshape(b * n, -1, k)
-        f_c = torch.relu(self.conv2(x)).mean(-1).reshape(b, n, -1)  # eq. (36)
+        state = self.conv_state(_device_grid(self.layout, obs))  # [B, K, ch]
+        action = self.conv_action(links.transpose(-1, -2))  # [B, n, K, ch]
+        x = torch.relu(action + state.unsqueeze(1))
+        f_c = torch.relu(self.conv2(x)).mean(2)  # [B, n, ch], eq. (36)
         return self._head(f_c, obs)
 
     def forward_groups(self, obs: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
-        b, n, j = groups.shape
-        k = self.layout.n_devices
-        state = self.conv_state(_device_grid(self.layout, obs))  # [B, ch, K]
-        idle = torch.relu(self.conv2(torch.relu(state)))  # [B, ch, K]: no link anywhere
+        b, n, _ = groups.shape
+        state = self.conv_state(_device_grid(self.layout, obs))  # [B, K, ch]
+        idle = torch.relu(self.conv2(torch.relu(state)))  # [B, K, ch]: no link anywhere
         linked = groups > 0  # [B, n, J]
-        device = (groups - 1).clamp(min=0)
-        state_at = torch.gather(  # [B, n, J, ch]: state pre-activation at each linked device
-            state.transpose(1, 2).unsqueeze(1).expand(b, n, k, -1),
-            2,
-            device.unsqueeze(-1).expand(-1, -1, -1, state.shape[1]),
-        )
-        idle_at = torch.gather(
-            idle.transpose(1, 2).unsqueeze(1).expand(b, n, k, -1),
-            2,
-            device.unsqueeze(-1).expand(-1, -1, -1, idle.shape[1]),
-        )
-        w_action = self.conv_action.weight[:, :, 0].T  # [J, ch]: a link of transmitter j
-        w2, b2 = self.conv2.weight[:, :, 0], self.conv2.bias
-        served = torch.relu(torch.relu(state_at + w_action) @ w2.T + b2)  # [B, n, J, ch]
-        delta = ((served - idle_at) * linked.unsqueeze(-1)).sum(2) / k
-        f_c = idle.mean(-1).unsqueeze(1) + delta  # [B, n, ch], eq. (36) mean-pooled
+        device = (groups - 1).clamp(min=0).reshape(b, -1)  # [B, n*J]
+        rows = torch.arange(b).unsqueeze(1)
+        state_at = state[rows, device].reshape(b, n, -1, state.shape[-1])  # [B, n, J, ch]
+        idle_at = idle[rows, device].reshape(b, n, -1, idle.shape[-1])
+        w_action = self.conv_action.weight.T  # [J, ch]: a link of transmitter j
+        served = torch.relu(self.conv2(torch.relu(state_at + w_action)))  # [B, n, J, ch]
+        delta = ((served - idle_at) * linked.unsqueeze(-1)).sum(2) / self.layout.n_devices
+        f_c = idle.mean(1).unsqueeze(1) + delta  # [B, n, ch], eq. (36) mean-pooled
         return self._head(f_c, obs)
 
 
@@ -114,17 +106,17 @@ class CNNGaussianActor(nn.Module):
     def __init__(self, layout: GridLayout, channels: int = 32) -> None:
         super().__init__()
         self.layout = layout
-        self.conv1 = nn.Conv1d(layout.n_features + layout.n_global, channels, 1)
-        self.conv2 = nn.Conv1d(2 * channels, channels, 1)
-        self.mu = nn.Conv1d(channels, layout.n_tx, 1)
-        self.log_sigma = nn.Conv1d(channels, layout.n_tx, 1)
+        self.conv1 = nn.Linear(layout.n_features + layout.n_global, channels)
+        self.conv2 = nn.Linear(2 * channels, channels)
+        self.mu = nn.Linear(channels, layout.n_tx)
+        self.log_sigma = nn.Linear(channels, layout.n_tx)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = torch.relu(self.conv1(_device_grid(self.layout, obs)))
-        context = h.mean(-1, keepdim=True).expand_as(h)
-        h = torch.relu(self.conv2(torch.cat([h, context], dim=1)))
-        mu = torch.sigmoid(self.mu(h))
-        sigma = torch.exp(self.log_sigma(h).clamp(-5.0, 0.0))
+        h = torch.relu(self.conv1(_device_grid(self.layout, obs)))  # [B, K, ch]
+        context = h.mean(1, keepdim=True).expand_as(h)
+        h = torch.relu(self.conv2(torch.cat([h, context], dim=2)))
+        mu = torch.sigmoid(self.mu(h)).transpose(1, 2)  # [B, J, K]
+        sigma = torch.exp(self.log_sigma(h).clamp(-5.0, 0.0)).transpose(1, 2)
         return mu, sigma
 
     def sample(self, obs: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:

@@ -1,10 +1,10 @@
-"""Test-only stand-ins and small configs for the agent tests (importable as a module).
+"""Test-only helpers and small configs for the agent tests (importable as a module).
 
-``brute_force_neighbors`` stands in for the env's ``action_neighbors`` (built by another
-helper) on tiny instances: it lists every group the per-transmitter action mask allows
-with no device served twice and returns the k nearest to the proto-action in squared
-distance over the 0/1 link matrix, best first (SINR under interference is left to the
-env's repair). It is not shipped in the package.
+``brute_force_neighbors`` is an independent neighbourhood used to check that agents take
+an injected one (and by the SB3 wrapper tests) on tiny instances: it lists every group the
+per-transmitter action mask allows with no device served twice and returns the k nearest
+to the proto-action in squared distance over the 0/1 link matrix, best first (SINR under
+interference is left to the env's repair). It is not shipped in the package.
 """
 
 import itertools
@@ -37,12 +37,6 @@ def make_env(**overrides):
     return gym.make(ENV_ID, **{**TINY, **overrides})
 
 
-def tasks_of(env, n, seed=0):
-    """n tasks of the env: the house task set when it exists, else sample_tasks."""
-    base = env.unwrapped
-    if callable(getattr(base, "task_set", None)):
-        return list(base.task_set("train"))[:n]
-    try:
-        return base.sample_tasks(n, seed=seed)
-    except TypeError:
-        return base.sample_tasks(n, np.random.default_rng(seed))
+def tasks_of(env, n):
+    """The first n tasks of the env's fixed train task set."""
+    return list(env.unwrapped.task_set("train"))[:n]

@@ -18,21 +18,21 @@ from agents.wolpertinger import DDPGArgs, WolpertingerDDPG
 SMALL_NETS = {"batch_size": 16, "learning_starts": 16}
 
 
-def ddpg(**kw):
-    return WolpertingerDDPG(DDPGArgs(hidden=32, **{**SMALL_NETS, **kw}), brute_force_neighbors)
+def ddpg(neighbors=None, **kw):
+    return WolpertingerDDPG(DDPGArgs(hidden=32, **{**SMALL_NETS, **kw}), neighbors)
 
 
-def acddpg(**kw):
-    return ACDDPG(ACDDPGArgs(hidden=32, **{**SMALL_NETS, **kw}), brute_force_neighbors)
+def acddpg(neighbors=None, **kw):
+    return ACDDPG(ACDDPGArgs(hidden=32, **{**SMALL_NETS, **kw}), neighbors)
 
 
-def acmaml(**kw):
-    return ACMAML(ACMAMLArgs(hidden=32, **{**SMALL_NETS, **kw}), brute_force_neighbors)
+def acmaml(neighbors=None, **kw):
+    return ACMAML(ACMAMLArgs(hidden=32, **{**SMALL_NETS, **kw}), neighbors)
 
 
-def emcl(**kw):
+def emcl(neighbors=None, **kw):
     args = EMCLArgs(channels=8, lstm_hidden=8, history_len=4, **{**SMALL_NETS, **kw})
-    return EMCL(args, brute_force_neighbors)
+    return EMCL(args, neighbors)
 
 
 FACTORIES = {"wolpertinger": ddpg, "ac_ddpg": acddpg, "ac_maml": acmaml, "emcl": emcl}
@@ -53,10 +53,25 @@ def test_k1_plays_the_simple_mapping(name):
     for _ in range(5):
         with torch.no_grad():
             proto = agent.proto_action(agent._tensor(obs), explore=False)
-        simple, _ = brute_force_neighbors(env, proto.reshape(4, -1).double().numpy(), 1)
+        simple, _ = env.unwrapped.action_neighbors(proto.reshape(4, -1).double().numpy(), 1)
         action = agent.act(obs, info)
         np.testing.assert_array_equal(action, simple[0])
-        obs, *_, info = env.step(action)
+        obs, _, _, _, info = env.step(action)
+        assert info["repaired_links"] == 0  # the env's neighbours are valid as they stand
+
+
+def test_the_neighbourhood_can_be_injected():
+    env = make_env()
+    calls = []
+
+    def standin(env_, proto, k):
+        calls.append(k)
+        return brute_force_neighbors(env_, proto, k)
+
+    agent = ddpg(neighbors=standin, k=3, explore=False)
+    obs, info = _ready(agent, env)
+    agent.act(obs, info)
+    assert calls == [3]
 
 
 @pytest.mark.parametrize("name", ["wolpertinger", "emcl"])
@@ -67,19 +82,19 @@ def test_wolpertinger_plays_the_candidate_the_critic_scores_highest(name):
     obs_t = agent._tensor(obs)
     with torch.no_grad():
         proto = agent.proto_action(obs_t, explore=False).reshape(4, -1).double().numpy()
-    groups, _ = brute_force_neighbors(env, proto, 8)
+    groups, _ = env.unwrapped.action_neighbors(proto, 8)
     with torch.no_grad():
         q = agent.q_values(obs_t, torch.as_tensor(agent.layout.links(groups)).unsqueeze(0))[0]
     action = agent.act(obs, info)
     np.testing.assert_array_equal(action, groups[int(torch.argmax(q))])
-    assert len(groups) == 8 and len({tuple(g) for g in groups}) == 8
+    assert len(groups) >= 2 and len({tuple(g) for g in groups}) == len(groups)
 
 
 @pytest.mark.parametrize("name", ["wolpertinger", "emcl"])
 def test_sparse_group_scoring_equals_the_dense_link_matrix_path(name):
     env = make_env(n_devices=5, max_devices=6)
     agent = FACTORIES[name](k=6)
-    obs, info = _ready(agent, env)
+    obs, _ = _ready(agent, env)
     obs_t = agent._tensor(obs).expand(3, -1) + torch.rand(3, agent._tensor(obs).shape[1])
     rng = np.random.default_rng(0)  # unicast groups: distinct devices, some transmitters idle
     groups = np.array([[rng.permutation(7)[:4] for _ in range(5)] for _ in range(3)])
@@ -102,7 +117,7 @@ def test_critic_target_uses_the_wolpertinger_action_at_the_next_state():
     mem = agent.memory.data
     row = 1
     cands = mem["next_candidates"][row][mem["next_candidate_valid"][row]]
-    assert len(cands) == 4
+    assert len(cands) >= 2
     np.testing.assert_array_equal(mem["obs"][row + 1], mem["next_obs"][row])
     # the candidates stored for s' are the ones the agent chose its next action from
     assert any(np.array_equal(c, mem["action"][row + 1]) for c in cands)
@@ -191,21 +206,23 @@ def test_critic_loss_falls_on_a_tiny_stationary_task(name):
     env = make_env()
     agent = FACTORIES[name](learning_starts=32)
     losses = []
+    learn_step = agent.learn_step
+
+    def recording_learn_step():  # every update's critic loss, not one per logging call
+        before = agent.n_updates
+        learn_step()
+        if agent.n_updates > before and "critic" in agent.last_losses:
+            losses.append(agent.last_losses["critic"])
+
+    agent.learn_step = recording_learn_step
     if name == "emcl":  # its critic learns in meta-training: one task is the stationary case
-        meta = MetaTrainer(agent, env, tasks_of(env, 1), tasks_per_iteration=1, seed=0)
-        for _ in range(40):
-            meta.run(1)
-            if "critic" in agent.last_losses:
-                losses.append(agent.last_losses["critic"])
-    else:
-        trainer = OnlineTrainer(agent, env)  # AC-MAML: adapting from its (initial) meta-init
+        MetaTrainer(agent, env, tasks_of(env, 1), tasks_per_iteration=1, seed=0).run(40)
+    else:  # AC-MAML: adapting online from its (initial) meta-initialisation
+        trainer = OnlineTrainer(agent, env)
         trainer.start(seed=0)
-        for _ in range(400):
-            trainer.run(1)
-            if "critic" in agent.last_losses:
-                losses.append(agent.last_losses["critic"])
-    n = max(len(losses) // 4, 1)
-    assert len(losses) >= 8
+        trainer.run(400)
+    n = len(losses) // 4
+    assert n >= 80
     assert np.mean(losses[-n:]) < 0.7 * np.mean(losses[:n])
 
 

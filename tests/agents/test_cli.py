@@ -4,27 +4,12 @@ import json
 
 import pytest
 import torch
-from agent_helpers import tasks_of
 
-import agents.common
 from agents import cli
 
 TINY_ENV = ["--env-kwargs", "n_devices=3", "max_devices=3"]
 STANDIN = ["--neighbors", "agent_helpers:brute_force_neighbors"]
 SMALL = ["batch_size=8", "learning_starts=8"]
-
-
-@pytest.fixture(autouse=True)
-def _task_set(monkeypatch):
-    """Until the house Task API (task_set) lands on the env, give leo-train 3 tasks."""
-    real = agents.common.train_tasks
-
-    def train_tasks(env, split="train"):
-        if callable(getattr(env.unwrapped, "task_set", None)):
-            return real(env, split)
-        return tasks_of(env, 3)
-
-    monkeypatch.setattr(agents.common, "train_tasks", train_tasks)
 
 
 def _run(capsys, *argv):
