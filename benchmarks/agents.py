@@ -15,7 +15,14 @@ Needs the env's ``action_neighbors`` (the link-group neighbourhood) and its trai
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and its own name ("agents")
+# would shadow the agents package.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
 import gymnasium as gym
 import numpy as np
@@ -26,7 +33,11 @@ from agents.ac_ddpg import ACDDPG
 from agents.ac_maml import ACMAML
 from agents.common import MetaTrainer, train_tasks
 from agents.emcl import EMCL, EMCLArgs
-from agents.wolpertinger import ProtoActionWrapper, WolpertingerDDPG, WolpertingerTD3
+from agents.wolpertinger import (
+    ProtoActionWrapper,
+    WolpertingerDDPG,
+    WolpertingerTD3,
+)
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
 
