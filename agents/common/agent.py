@@ -104,6 +104,11 @@ class LinkAgent:
         self._next_candidates = None
 
     def attach(self, env: Any) -> None:
+        if self.layout is not None and GridLayout.from_env(env) != self.layout:
+            raise ValueError(
+                f"{self.name} was built for {self.layout}, not for this env's "
+                f"{GridLayout.from_env(env)}: use an agent per env shape"
+            )
         self.env = env.unwrapped
         self.setup(self.env)
 

@@ -292,3 +292,8 @@ def test_harness_runs_every_agent_and_it_learns_online(name):
     )
     assert len(curve) == 40 and curve["objective"].notna().sum() == 4
     assert agent.n_steps == 40 and agent.n_updates > 0
+    assert curve["task_id"].nunique() == 2  # one switch, seen by the agent
+    if name == "ac_ddpg":
+        assert agent.n_restarts == 1  # re-trained from scratch
+    with pytest.raises(ValueError, match="env shape"):
+        agent.reset(make_env(n_devices=4, max_devices=5).unwrapped)

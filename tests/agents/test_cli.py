@@ -93,6 +93,13 @@ def test_leo_train_trains_sb3_algorithms(algo, tmp_path, capsys):
     assert out["steps"] >= 32 and (tmp_path / "model.zip").is_file()
 
 
+def test_leo_train_trains_dqn_where_the_space_fits(tmp_path, capsys):
+    out = _run(capsys, "--agent", "sb3:DQN", "--env", "CartPole-v1", "--steps", "64",
+               "--logdir", str(tmp_path), "--no-progress", "--agent-kwargs",
+               "learning_starts=16", "batch_size=16")
+    assert out["steps"] == 64
+
+
 def test_bad_choices_are_clear_errors(tmp_path, capsys):
     assert (
         cli.main(["--agent", "sb3:DQN", "--steps", "8", "--logdir", str(tmp_path), *TINY_ENV]) == 2
