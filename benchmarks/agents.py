@@ -98,14 +98,17 @@ def main() -> None:
 
     print(
         f"LinkScheduling-v0, K = {args.max_devices} slots, {args.devices} devices, "
-        f"{args.steps} timed steps, torch threads = 1"
+        f"{args.steps} timed steps, torch threads = 1, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     emcl, updates_per_step = emcl_steps_per_s(env_kwargs, args.steps)
     td3 = td3_steps_per_s(env_kwargs, args.steps, wolpertinger=False)
     wtd3 = td3_steps_per_s(env_kwargs, args.steps, wolpertinger=True)
     print("\ntraining throughput (env steps/s, one update per step)")
-    print(f"  EMCL meta-training (k=10, batch 128): {emcl:8.1f}  "
-          f"({updates_per_step:.2f} updates per step)")
+    print(
+        f"  EMCL meta-training (k=10, batch 128): {emcl:8.1f}  "
+        f"({updates_per_step:.2f} updates per step)"
+    )
     print(f"  SB3 TD3 (batch 256):                  {td3:8.1f}")
     print(f"  WolpertingerTD3 (k=10, batch 256):    {wtd3:8.1f}")
     print(f"  EMCL / TD3 = {emcl / td3:.2f}x (goal >= 1x)")
