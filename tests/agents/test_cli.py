@@ -94,9 +94,10 @@ def test_leo_train_trains_sb3_algorithms(algo, tmp_path, capsys):
 
 
 def test_leo_train_trains_dqn_where_the_space_fits(tmp_path, capsys):
-    out = _run(capsys, "--agent", "sb3:DQN", "--env", "CartPole-v1", "--steps", "64",
-               "--logdir", str(tmp_path), "--no-progress", "--agent-kwargs",
-               "learning_starts=16", "batch_size=16")
+    argv = "--agent sb3:DQN --env CartPole-v1 --steps 64 --no-progress --agent-kwargs"
+    out = _run(
+        capsys, *argv.split(), "learning_starts=16", "batch_size=16", "--logdir", str(tmp_path)
+    )
     assert out["steps"] == 64
 
 
