@@ -12,7 +12,10 @@ torch's ``FlopCounterMode`` on the meta device, for comparison.
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 import time
+from pathlib import Path
 
 import gymnasium as gym
 
@@ -34,6 +37,10 @@ def rate(env: gym.Env, n_steps: int) -> float:
 
 
 def profile_times() -> dict[str, float]:
+    # Run as a script, this folder is sys.path[0], and benchmarks/agents.py would shadow the
+    # `agents` package that holds the profiler.
+    here = Path(__file__).parent.resolve()
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     import torch
 
     from agents.profiling import flop_counter_macs, profile_module
@@ -74,11 +81,11 @@ def main() -> None:
     for name, r in best.items():
         print(f"{name:<32} {r:>10.0f} {r / base:>18.3f}")
     print("goal: ratio >= 0.5 (step cost <= 2x CartPole's)")
-    try:
-        for k, v in profile_times().items():
-            print(f"{k:<40} {v * 1e3:8.1f} ms")
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         print("torch not installed: profiling times skipped")
+        return
+    for k, v in profile_times().items():
+        print(f"{k:<40} {v * 1e3:8.1f} ms")
 
 
 if __name__ == "__main__":

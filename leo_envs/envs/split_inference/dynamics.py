@@ -200,8 +200,8 @@ def tst_exogenous(
     else:
         pred = np.full(T, config.tx_power_w)
     g0 = cached_ka_gain(config)
-    if config.ka_fading:  # i.i.d. unit-power Rician per step
-        beta = correlated_complex_fading(rng, T + 1, 1, 0.0, config.ka_k_factor_db)[:, 0]
+    if config.ka_fading:  # i.i.d. unit-power Rician per step (steps drawn as independent paths)
+        beta = correlated_complex_fading(rng, 1, T + 1, 0.0, config.ka_k_factor_db)[0]
         fading = np.abs(beta) ** 2
     else:
         fading = np.ones(T + 1)
@@ -349,7 +349,7 @@ def client_exogenous(config: SplitInferenceConfig, waypoints_m: NDArray,
     T = config.episode_steps
     pos, omega = _trajectory(config, tuple(map(tuple, np.asarray(waypoints_m).tolist())))
     if config.csi == "perfect":  # i.i.d. Rayleigh block fading, known at decision time
-        g = correlated_complex_fading(rng, T, 1, 0.0, None)[:, 0]
+        g = correlated_complex_fading(rng, 1, T, 0.0, None)[0]  # T independent draws at once
         g_obs = g
     else:  # AR(1): the agent sees the previous inference's coefficient
         seq = correlated_complex_fading(rng, T + 1, 1, config.csi_rho, None)[:, 0]
