@@ -625,7 +625,14 @@ class _RayPool(_CellPool):
 
         super().__init__(cells, workers, on_done)
         self.ray = ray
-        self.task = ray.remote(num_cpus=1, max_retries=0, num_returns="streaming")(_ray_cell_events)
+        # Backpressure 1: the task waits at each yield until the driver has taken the event,
+        # so a worker that dies cannot take already finished episodes (in flight) with it.
+        self.task = ray.remote(
+            num_cpus=1,
+            max_retries=0,
+            num_returns="streaming",
+            _generator_backpressure_num_objects=1,
+        )(_ray_cell_events)
 
     def _launch(self, run: _CellRun, resume: tuple[int, int], left_s: float | None) -> Any:
         return self.task.remote(run.cell, self.sys_path, resume, left_s)
