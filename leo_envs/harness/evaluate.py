@@ -166,6 +166,18 @@ def _time_limit(seconds: float | None, error: BaseException) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def check_alarm_usable() -> None:
+    """Timeouts inside this process use ``SIGALRM``: only in the main thread on POSIX."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        raise ValueError(
+            "episode_timeout_s needs the main thread of a POSIX process; in other threads use "
+            "sweep(backend='process'), whose parent enforces it"
+        )
+
+
 def cell_timeout(timeout_s: float, seed: int, episode: int) -> CellTimeout:
     return CellTimeout(
         f"the cell's timeout_s={timeout_s:g} s ran out at seed {seed} episode {episode}"
@@ -317,6 +329,8 @@ def evaluate(
     episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
     episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
+    if episode_timeout_s is not None:
+        check_alarm_usable()
     kwargs = dict(env_kwargs or {})
     check_env(env_id, kwargs)
     label = name or (policy if isinstance(policy, str) else None)
@@ -581,6 +595,8 @@ def compare(
     episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
     episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
+    if episode_timeout_s is not None:
+        check_alarm_usable()
     kwargs = dict(env_kwargs or {})
     check_env(env_id, kwargs)
     total = len(policies) * len(seed_list) * episodes
