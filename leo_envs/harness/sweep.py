@@ -514,14 +514,20 @@ class _ProcessPool(_CellPool):
             proc, conn = run.worker
             if conn not in ready and proc.sentinel not in ready:
                 continue
-            try:
-                while run.worker is not None and conn.poll():
-                    self._event(run, *conn.recv())
-            except (EOFError, OSError):
-                pass
+            self._drain(run, conn)
             if run.worker is not None and not proc.is_alive():
                 proc.join()
-                self._lost(run, f"the worker process crashed ({describe_exit(proc.exitcode)})")
+                self._drain(run, conn)  # what it sent between the last read and its death
+                if run.worker is not None:
+                    why = f"the worker process crashed ({describe_exit(proc.exitcode)})"
+                    self._lost(run, why)
+
+    def _drain(self, run: _CellRun, conn: Connection) -> None:
+        try:
+            while run.worker is not None and conn.poll():
+                self._event(run, *conn.recv())
+        except (EOFError, OSError):
+            pass
 
     def _kill(self, worker: Any) -> None:
         proc, conn = worker
