@@ -36,7 +36,6 @@ from .evaluate import (
     iter_episode_events,
     normalize_seeds,
     order_columns,
-    run_episodes,
 )
 from .metrics import GAP_COLUMNS, add_gap_to_opt
 from .policy import as_policy, is_exact, policy_name
@@ -106,6 +105,8 @@ def _check_cell(raw: Mapping[str, Any], index: int) -> Cell:
     try:
         episodes = check_episodes(raw.get("episodes", 1))
         seeds = list(normalize_seeds(raw.get("seeds", (0,))))
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct, got {seeds}")
         timeout_s = check_timeout("timeout_s", raw.get("timeout_s"))
         episode_timeout_s = check_timeout("episode_timeout_s", raw.get("episode_timeout_s"))
     except (TypeError, ValueError) as exc:
@@ -212,6 +213,35 @@ def _remaining(cell: Cell, resume: tuple[int, int] | None) -> list[tuple[int, in
     return episodes[resume[0] * cell["episodes"] + resume[1] :]
 
 
+def iter_cell_events(
+    cell: Cell,
+    resume: tuple[int, int] | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """One cell as a stream of ``("start", (seed, episode))`` and ``("row", row)`` events
+    (what workers send back); never raises: failures become rows with ``error`` set."""
+    try:
+        policy = as_policy(cell["policy"], env_id=cell["env_id"])
+    except Exception as exc:
+        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", _remaining(cell, resume)):
+            yield "row", row
+        return
+    done: set[tuple[int, int]] = set()
+    try:
+        for kind, payload in iter_episode_events(
+            policy, _cell_label(cell), cell["env_id"], cell["env_kwargs"], cell["seeds"],
+            cell["episodes"], True, episode_timeout_s=cell.get("episode_timeout_s"),
+            resume=resume, deadline=deadline,
+        ):  # fmt: skip
+            if kind == "row":
+                done.add((payload["seed"], payload["episode"]))
+            yield kind, payload
+    except Exception as exc:
+        rest = [e for e in _remaining(cell, resume) if e not in done]
+        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", rest):
+            yield "row", row
+
+
 def run_cell_rows(
     cell: Cell,
     on_row: Callable[[dict[str, Any]], None],
@@ -223,28 +253,11 @@ def run_cell_rows(
     """Evaluate one cell, passing each row to ``on_row`` as its episode finishes; never
     raises: failures become rows with ``error`` set. ``on_start(seed, episode)`` is called
     before each episode; ``resume=(seed_index, episode)`` starts there."""
-    try:
-        policy = as_policy(cell["policy"], env_id=cell["env_id"])
-    except Exception as exc:
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", _remaining(cell, resume)):
-            on_row(row)
-        return
-    done: set[tuple[int, int]] = set()
-
-    def record(row: dict[str, Any]) -> None:
-        done.add((row["seed"], row["episode"]))
-        on_row(row)
-
-    try:
-        run_episodes(
-            policy, _cell_label(cell), cell["env_id"], cell["env_kwargs"], cell["seeds"],
-            cell["episodes"], True, episode_timeout_s=cell.get("episode_timeout_s"),
-            on_row=record, on_start=on_start, resume=resume, deadline=deadline,
-        )  # fmt: skip
-    except Exception as exc:
-        rest = [e for e in _remaining(cell, resume) if e not in done]
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", rest):
-            on_row(row)
+    for kind, payload in iter_cell_events(cell, resume, deadline):
+        if kind == "row":
+            on_row(payload)
+        elif on_start is not None:
+            on_start(*payload)
 
 
 def run_cell(cell: Cell, sys_path: Sequence[str] | None = None) -> pd.DataFrame:
@@ -274,35 +287,6 @@ def _run_serial(cells: list[Cell], on_done: Callable[[], None], **_: Any) -> lis
 # ---------------------------------------------------------------- process backend
 #: Seconds the parent waits past a timeout before it kills a worker that did not stop.
 KILL_GRACE_S = 2.0
-
-
-def iter_cell_events(
-    cell: Cell,
-    resume: tuple[int, int] | None = None,
-    deadline: tuple[float, float] | None = None,
-) -> Iterator[tuple[str, Any]]:
-    """One cell as a stream of ``("start", (seed, episode))`` and ``("row", row)`` events
-    (what workers send back); never raises: failures become rows with ``error`` set."""
-    try:
-        policy = as_policy(cell["policy"], env_id=cell["env_id"])
-    except Exception as exc:
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", _remaining(cell, resume)):
-            yield "row", row
-        return
-    done: set[tuple[int, int]] = set()
-    try:
-        for kind, payload in iter_episode_events(
-            policy, _cell_label(cell), cell["env_id"], cell["env_kwargs"], cell["seeds"],
-            cell["episodes"], True, episode_timeout_s=cell.get("episode_timeout_s"),
-            resume=resume, deadline=deadline,
-        ):  # fmt: skip
-            if kind == "row":
-                done.add((payload["seed"], payload["episode"]))
-            yield kind, payload
-    except Exception as exc:
-        rest = [e for e in _remaining(cell, resume) if e not in done]
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", rest):
-            yield "row", row
 
 
 def _worker_main(

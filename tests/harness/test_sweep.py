@@ -106,6 +106,8 @@ def test_grid_seeds_episodes_and_timeouts_are_validated() -> None:
         expand_grid([{"policy": "a", "env_id": "E", "episodes": 2.0}])
     with pytest.raises(ValueError, match="timeout_s"):
         expand_grid([{"policy": "a", "env_id": "E", "timeout_s": 0}])
+    with pytest.raises(ValueError, match="distinct"):
+        expand_grid([{"policy": "a", "env_id": "E", "seeds": [1, 1]}])
 
 
 def test_bad_env_config_fails_the_sweep_before_running(toy_id: str) -> None:
