@@ -9,7 +9,7 @@ Stable-Baselines3's PPO and sb3-contrib's MaskablePPO run with their default
 hyperparameters (MaskablePPO reads ``info["action_mask"]``; plain PPO's invalid links are
 repaired by the env, ``invalid_action="repair"``).
 
-    nice -n 10 python benchmarks/learning.py [--steps 50000] [--devices 10] [--episodes 5]
+    nice -n 10 python benchmarks/learning.py [--steps 100000] [--devices 10] [--episodes 5]
 
 Prints, per method, the mean return (higher is better) and the mean final objective
 (lower is better) over the test tasks x ``--episodes`` held-out episodes; the agents
@@ -86,7 +86,7 @@ def score(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=50_000, help="training steps per agent")
+    parser.add_argument("--steps", type=int, default=100_000, help="training steps per agent")
     parser.add_argument("--devices", type=int, default=10, help="K (n_devices = max_devices)")
     parser.add_argument("--episodes", type=int, default=5, help="episodes per test task")
     parser.add_argument("--n-envs", type=int, default=4)

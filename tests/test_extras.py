@@ -94,6 +94,7 @@ def test_nbconvert_executes_a_notebook_with_widget_progress_bars(tmp_path: Path)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
 
 
+@pytest.mark.filterwarnings("ignore:.*HumanRendering wrapper:UserWarning")
 def test_render_mode_human_opens_a_pygame_window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # headless
     pygame = pytest.importorskip("pygame")
@@ -107,6 +108,7 @@ def test_render_mode_human_opens_a_pygame_window(monkeypatch: pytest.MonkeyPatch
     env.close()
 
 
+@pytest.mark.filterwarnings("ignore:.*not in the possible render_modes:UserWarning")
 def test_unsupported_render_mode_lists_the_supported_ones() -> None:
     with pytest.raises(ValueError, match=r"render_mode must be one of \['ansi', 'rgb_array'\]"):
         gym.make(ENV_ID, render_mode="video", disable_env_checker=True, **SMALL)

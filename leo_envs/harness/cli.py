@@ -318,6 +318,18 @@ def list_registered() -> str:
     return "\n".join(lines)
 
 
+def _write_outputs(df: pd.DataFrame, args: argparse.Namespace) -> None:
+    if args.out:
+        print(f"rows: {save_table(df, args.out)}")
+    if args.tensorboard:
+        log_tensorboard(df, args.tensorboard, tag_prefix=args.command)
+        print(f"tensorboard: {args.tensorboard}")
+    if args.plot and not df.empty:
+        from .plot import plot_summary
+
+        print(f"plot: {plot_summary(df, args.plot)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``leo-bench``; returns the exit status."""
     parser = build_parser()
@@ -339,15 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leo-bench: error: {exc}", file=sys.stderr)
         return 2
     print_summary(df)
-    if args.out:
-        print(f"rows: {save_table(df, args.out)}")
-    if args.tensorboard:
-        log_tensorboard(df, args.tensorboard, tag_prefix=args.command)
-        print(f"tensorboard: {args.tensorboard}")
-    if args.plot and not df.empty:
-        from .plot import plot_summary
-
-        print(f"plot: {plot_summary(df, args.plot)}")
+    try:
+        _write_outputs(df, args)
+    except (OSError, ValueError, ImportError) as exc:  # e.g. the disk filled up meanwhile
+        print(f"leo-bench: error: writing the results failed: {exc}", file=sys.stderr)
+        return 1
     failed = int(df["error"].notna().sum()) if "error" in df.columns else 0
     if failed:
         print(f"leo-bench: {failed} of {len(df)} episodes failed", file=sys.stderr)

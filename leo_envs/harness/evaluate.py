@@ -35,6 +35,7 @@ __all__ = [
     "error_row",
     "evaluate",
     "info_scalars",
+    "iter_episode_events",
     "normalize_seeds",
     "order_columns",
 ]
@@ -163,6 +164,18 @@ def _time_limit(seconds: float | None, error: BaseException) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def check_alarm_usable() -> None:
+    """Timeouts inside this process use ``SIGALRM``: only in the main thread on POSIX."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        raise ValueError(
+            "episode_timeout_s needs the main thread of a POSIX process; in other threads use "
+            "sweep(backend='process'), whose parent enforces it"
+        )
 
 
 def cell_timeout(timeout_s: float, seed: int, episode: int) -> CellTimeout:
@@ -316,6 +329,8 @@ def evaluate(
     episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
     episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
+    if episode_timeout_s is not None:
+        check_alarm_usable()
     kwargs = dict(env_kwargs or {})
     check_env(env_id, kwargs)
     label = name or (policy if isinstance(policy, str) else None)
@@ -372,21 +387,45 @@ def run_episodes(
     start after it fail, and a running one gets at most the time left.
     """
     rows: list[dict[str, Any]] = []
+    for kind, payload in iter_episode_events(
+        policy, label, env_id, kwargs, seeds, episodes, learn,
+        episode_timeout_s=episode_timeout_s, resume=resume, deadline=deadline,
+    ):  # fmt: skip
+        if kind == "start":
+            if on_start is not None:
+                on_start(*payload)
+            continue
+        rows.append(payload)
+        if on_row is not None:
+            on_row(payload)
+    return rows
+
+
+def iter_episode_events(
+    policy: Any,
+    label: str,
+    env_id: str,
+    kwargs: dict[str, Any],
+    seeds: Sequence[int],
+    episodes: int,
+    learn: bool,
+    *,
+    episode_timeout_s: float | None = None,
+    resume: tuple[int, int] | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """:func:`run_episodes` as a stream of events: ``("start", (seed, episode))`` before
+    an episode runs and ``("row", row)`` when it is done (or failed)."""
     exact = is_exact(policy)
     first_seed, first_episode = resume or (0, 0)
     for i, seed in enumerate(seeds):
         if i < first_seed:
             continue
         skip = first_episode if i == first_seed else 0
-        for row in _evaluate_seed(
+        yield from _evaluate_seed(
             policy, label, exact, env_id, kwargs, seed, episodes, learn,
-            skip=skip, episode_timeout_s=episode_timeout_s, on_start=on_start,
-            deadline=deadline,
-        ):  # fmt: skip
-            rows.append(row)
-            if on_row is not None:
-                on_row(row)
-    return rows
+            skip=skip, episode_timeout_s=episode_timeout_s, deadline=deadline,
+        )  # fmt: skip
 
 
 def _evaluate_seed(
@@ -401,10 +440,10 @@ def _evaluate_seed(
     *,
     skip: int = 0,
     episode_timeout_s: float | None = None,
-    on_start: Any = None,
     deadline: tuple[float, float] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Yield the rows of episodes ``skip .. episodes - 1`` of ``seed``, as each finishes."""
+) -> Iterator[tuple[str, Any]]:
+    """Events of episodes ``skip .. episodes - 1`` of ``seed``: ``("start", (seed, ep))``
+    before each runs, ``("row", row)`` as each finishes."""
     spec_json = fallback_spec_json(env_id, kwargs)
 
     def failed(ep: int, error: str) -> dict[str, Any]:
@@ -414,7 +453,7 @@ def _evaluate_seed(
         env = gym.make(env_id, **kwargs)
     except Exception as exc:
         for ep in range(skip, episodes):
-            yield failed(ep, _describe(exc))
+            yield "row", failed(ep, _describe(exc))
         return
     try:
         spec_json = env_spec_json(env, env_id, kwargs)
@@ -424,7 +463,7 @@ def _evaluate_seed(
             except Exception as exc:
                 logger.debug("seed() failed", exc_info=True)
                 for ep in range(skip, episodes):
-                    yield failed(ep, _describe(exc))
+                    yield "row", failed(ep, _describe(exc))
                 return
         for ep in range(episodes):
             try:
@@ -432,7 +471,7 @@ def _evaluate_seed(
             except Exception as exc:
                 # The episode sequence of this seed is lost: fail the remaining episodes.
                 for rest in range(max(ep, skip), episodes):
-                    yield failed(rest, _describe(exc))
+                    yield "row", failed(rest, _describe(exc))
                 return
             if ep < skip:
                 continue
@@ -444,18 +483,17 @@ def _evaluate_seed(
                 left = deadline[0] - time.monotonic()
                 if left <= 0:
                     for rest in range(ep, episodes):
-                        yield failed(rest, _describe(cell_timeout(deadline[1], seed, rest)))
+                        yield "row", failed(rest, _describe(cell_timeout(deadline[1], seed, rest)))
                     return
                 if limit is None or left < limit:
                     limit, error = left, cell_timeout(deadline[1], seed, ep)
-            if on_start is not None:
-                on_start(seed, ep)
+            yield "start", (seed, ep)
             try:
                 with _time_limit(limit, error):
                     result = _run_episode(policy, env, obs, info, learn)
             except Exception as exc:
                 logger.debug("episode failed", exc_info=True)
-                yield failed(ep, _describe(exc))
+                yield "row", failed(ep, _describe(exc))
                 continue
             row: dict[str, Any] = {
                 "policy": label,
@@ -475,9 +513,9 @@ def _evaluate_seed(
             )
             bad = non_finite_metrics(row)
             if bad:
-                yield failed(ep, f"NonFiniteMetrics: {', '.join(bad)}")
+                yield "row", failed(ep, f"NonFiniteMetrics: {', '.join(bad)}")
                 continue
-            yield row
+            yield "row", row
     finally:
         try:
             env.close()
@@ -557,6 +595,8 @@ def compare(
     episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
     episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
+    if episode_timeout_s is not None:
+        check_alarm_usable()
     kwargs = dict(env_kwargs or {})
     check_env(env_id, kwargs)
     total = len(policies) * len(seed_list) * episodes

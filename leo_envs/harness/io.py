@@ -33,8 +33,9 @@ NON_SCALAR_COLUMNS = frozenset({"cell", "seed", "episode", "is_exact"})
 def check_output_dir(path: str | os.PathLike[str], what: str) -> Path:
     """``path`` (a folder to write into) if it is one or can be made, else ``ValueError``.
 
-    Creates nothing: finds the nearest existing ancestor and checks that it is a writable
-    folder, so that a bad path fails before any episode runs.
+    Leaves nothing behind: finds the nearest existing ancestor and checks that a file can
+    be made in it (and is removed at once), so that a bad path fails before any episode
+    runs.
     """
     path = Path(path)
     probe = path
@@ -44,8 +45,11 @@ def check_output_dir(path: str | os.PathLike[str], what: str) -> Path:
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
         raise ValueError(f"{what} {path}: {probe} exists and is not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ValueError(f"{what} {path}: {probe} is not writable")
+    try:  # os.access says yes to root everywhere: try a file (removed at once)
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {path}: cannot write in {probe} ({exc.strerror})") from exc
     return path
 
 

@@ -45,7 +45,7 @@ def run_continual(
     if n_slots < 0:
         raise ValueError(f"n_slots must be >= 0, got {n_slots}")
     label = name or (policy if isinstance(policy, str) else None)
-    policy = as_policy(policy)
+    policy = as_policy(policy, env_id=env_id)
     label = label or policy_name(policy)
     observe = getattr(policy, "observe", None) if learn else None
     env = gym.make(env_id, **dict(env_kwargs or {}))

@@ -17,7 +17,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -32,9 +33,9 @@ from .evaluate import (
     check_timeout,
     error_row,
     fallback_spec_json,
+    iter_episode_events,
     normalize_seeds,
     order_columns,
-    run_episodes,
 )
 from .metrics import GAP_COLUMNS, add_gap_to_opt
 from .policy import as_policy, is_exact, policy_name
@@ -104,6 +105,8 @@ def _check_cell(raw: Mapping[str, Any], index: int) -> Cell:
     try:
         episodes = check_episodes(raw.get("episodes", 1))
         seeds = list(normalize_seeds(raw.get("seeds", (0,))))
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"seeds must be distinct, got {seeds}")
         timeout_s = check_timeout("timeout_s", raw.get("timeout_s"))
         episode_timeout_s = check_timeout("episode_timeout_s", raw.get("episode_timeout_s"))
     except (TypeError, ValueError) as exc:
@@ -210,6 +213,35 @@ def _remaining(cell: Cell, resume: tuple[int, int] | None) -> list[tuple[int, in
     return episodes[resume[0] * cell["episodes"] + resume[1] :]
 
 
+def iter_cell_events(
+    cell: Cell,
+    resume: tuple[int, int] | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """One cell as a stream of ``("start", (seed, episode))`` and ``("row", row)`` events
+    (what workers send back); never raises: failures become rows with ``error`` set."""
+    try:
+        policy = as_policy(cell["policy"], env_id=cell["env_id"])
+    except Exception as exc:
+        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", _remaining(cell, resume)):
+            yield "row", row
+        return
+    done: set[tuple[int, int]] = set()
+    try:
+        for kind, payload in iter_episode_events(
+            policy, _cell_label(cell), cell["env_id"], cell["env_kwargs"], cell["seeds"],
+            cell["episodes"], True, episode_timeout_s=cell.get("episode_timeout_s"),
+            resume=resume, deadline=deadline,
+        ):  # fmt: skip
+            if kind == "row":
+                done.add((payload["seed"], payload["episode"]))
+            yield kind, payload
+    except Exception as exc:
+        rest = [e for e in _remaining(cell, resume) if e not in done]
+        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", rest):
+            yield "row", row
+
+
 def run_cell_rows(
     cell: Cell,
     on_row: Callable[[dict[str, Any]], None],
@@ -221,28 +253,11 @@ def run_cell_rows(
     """Evaluate one cell, passing each row to ``on_row`` as its episode finishes; never
     raises: failures become rows with ``error`` set. ``on_start(seed, episode)`` is called
     before each episode; ``resume=(seed_index, episode)`` starts there."""
-    try:
-        policy = as_policy(cell["policy"], env_id=cell["env_id"])
-    except Exception as exc:
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", _remaining(cell, resume)):
-            on_row(row)
-        return
-    done: set[tuple[int, int]] = set()
-
-    def record(row: dict[str, Any]) -> None:
-        done.add((row["seed"], row["episode"]))
-        on_row(row)
-
-    try:
-        run_episodes(
-            policy, _cell_label(cell), cell["env_id"], cell["env_kwargs"], cell["seeds"],
-            cell["episodes"], True, episode_timeout_s=cell.get("episode_timeout_s"),
-            on_row=record, on_start=on_start, resume=resume, deadline=deadline,
-        )  # fmt: skip
-    except Exception as exc:
-        rest = [e for e in _remaining(cell, resume) if e not in done]
-        for row in _error_rows(cell, f"{type(exc).__name__}: {exc}", rest):
-            on_row(row)
+    for kind, payload in iter_cell_events(cell, resume, deadline):
+        if kind == "row":
+            on_row(payload)
+        elif on_start is not None:
+            on_start(*payload)
 
 
 def run_cell(cell: Cell, sys_path: Sequence[str] | None = None) -> pd.DataFrame:
@@ -252,13 +267,6 @@ def run_cell(cell: Cell, sys_path: Sequence[str] | None = None) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     run_cell_rows(cell, rows.append)
     return _to_frame(rows)
-
-
-def _fill(results: list[pd.DataFrame | None], cells: list[Cell]) -> list[pd.DataFrame]:
-    return [
-        r if r is not None else _error_frame(c, "no result")
-        for r, c in zip(results, cells, strict=True)
-    ]
 
 
 def _deadline(cell: Cell) -> tuple[float, float] | None:
@@ -288,20 +296,14 @@ def _worker_main(
     resume: tuple[int, int] | None,
     deadline_left_s: float | None,
 ) -> None:
-    """Worker process: run (the rest of) one cell, sending ("start", seed, episode) before
-    and ("row", row) after each episode, then ("done",)."""
+    """Worker process: run (the rest of) one cell, sending its events, then ("done", None)."""
     _extend_sys_path(sys_path)
     deadline = None
     if deadline_left_s is not None:
         deadline = (time.monotonic() + deadline_left_s, cell["timeout_s"])
-    run_cell_rows(
-        cell,
-        lambda row: conn.send(("row", row)),
-        on_start=lambda seed, ep: conn.send(("start", seed, ep)),
-        resume=resume,
-        deadline=deadline,
-    )
-    conn.send(("done",))
+    for event in iter_cell_events(cell, resume, deadline):
+        conn.send(event)
+    conn.send(("done", None))
     conn.close()
 
 
@@ -320,32 +322,28 @@ def describe_exit(exitcode: int | None) -> str:
 
 @dataclass
 class _CellRun:
-    """The parent's view of one cell in the process backend."""
+    """The parent's view of one cell: its rows so far and the worker running the rest."""
 
     cell: Cell
     rows: list[dict[str, Any]] = field(default_factory=list)
     started_at: float | None = None  # monotonic time the cell's first worker started
-    process: Any = None
-    conn: Connection | None = None
+    worker: Any = None  # the transport's handle (a process and its pipe, a Ray generator)
     running: tuple[int, int] | None = None  # (seed, episode) the worker is on
     episode_started_at: float = 0.0
     finished: bool = False
     deaths_before_start: int = 0
 
-    def done_keys(self) -> set[tuple[int, int]]:
-        return {(r["seed"], r["episode"]) for r in self.rows}
-
     def remaining(self) -> list[tuple[int, int]]:
-        done = self.done_keys()
+        done = {(r["seed"], r["episode"]) for r in self.rows}
         return [e for e in _cell_episodes(self.cell) if e not in done]
 
 
-class _ProcessPool:
-    """Runs cells in worker processes (at most ``workers`` at once), restarting a worker
-    that died or hung on the episode after the one it lost."""
+class _CellPool(ABC):
+    """Runs cells on workers (at most ``workers`` at once) that stream their episodes back;
+    a worker that dies or hangs costs the episode it was on, and a new worker runs the rest.
+    Subclasses provide the transport: ``_launch``, ``_poll`` and ``_kill``."""
 
     def __init__(self, cells: list[Cell], workers: int, on_done: Callable[[], None]) -> None:
-        self.ctx = multiprocessing.get_context("spawn")
         self.runs = [_CellRun(cell) for cell in cells]
         self.workers = workers
         self.on_done = on_done
@@ -353,22 +351,44 @@ class _ProcessPool:
 
     def run(self) -> list[pd.DataFrame]:
         queue = list(range(len(self.runs)))
-        active: list[int] = []
+        active: list[_CellRun] = []
         try:
             while queue or active:
                 while queue and len(active) < self.workers:
-                    i = queue.pop(0)
-                    self._start(self.runs[i])
-                    active.append(i)
-                self._poll(active)
-                for i in [i for i in active if self.runs[i].finished]:
-                    active.remove(i)
+                    run = self.runs[queue.pop(0)]
+                    self._start(run)
+                    active.append(run)
+                self._poll([r for r in active if r.worker is not None])
+                for run in active:
+                    if not run.finished and run.worker is not None:
+                        self._check_time(run)
+                for run in [r for r in active if r.finished]:
+                    active.remove(run)
                     self.on_done()
         finally:
             for run in self.runs:
                 self._stop(run)
         return [_to_frame(run.rows) for run in self.runs]
 
+    # transport hooks
+    @abstractmethod
+    def _launch(self, run: _CellRun, resume: tuple[int, int], left_s: float | None) -> Any:
+        """Start a worker on ``run``'s cell from ``resume``; return its handle."""
+
+    @abstractmethod
+    def _poll(self, runs: list[_CellRun]) -> None:
+        """Wait briefly; feed the events that arrived to ``_event`` and report dead
+        workers to ``_lost``."""
+
+    @abstractmethod
+    def _kill(self, worker: Any) -> None:
+        """Stop a worker (it may already be gone)."""
+
+    @abstractmethod
+    def _release(self, worker: Any) -> None:
+        """Let go of a worker that finished its cell (it ends by itself)."""
+
+    # shared logic
     def _start(self, run: _CellRun) -> None:
         rest = run.remaining()
         if not rest:
@@ -381,55 +401,25 @@ class _ProcessPool:
         if run.cell.get("timeout_s") is not None:
             left = run.started_at + run.cell["timeout_s"] - now
             if left <= 0:
-                self._fail_rest(run, "CellTimeout", self._cell_timeout_text(run, rest[0]))
+                self._fail_rest(
+                    run, "CellTimeout", str(cell_timeout(run.cell["timeout_s"], *rest[0]))
+                )
                 return
-        seeds = run.cell["seeds"]
-        resume = (seeds.index(rest[0][0]), rest[0][1])
-        parent, child = self.ctx.Pipe(duplex=False)
-        proc = self.ctx.Process(
-            target=_worker_main, args=(run.cell, self.sys_path, child, resume, left), daemon=True
-        )
-        proc.start()
-        child.close()
-        run.process, run.conn, run.running = proc, parent, None
-        run.episode_started_at = now
+        resume = (run.cell["seeds"].index(rest[0][0]), rest[0][1])
+        run.worker = self._launch(run, resume, left)
+        run.running, run.episode_started_at = None, now
 
-    def _poll(self, active: list[int]) -> None:
-        waitables: list[Any] = []
-        for i in active:
-            run = self.runs[i]
-            if run.conn is not None:
-                waitables += [run.conn, run.process.sentinel]
-        ready = wait(waitables, timeout=0.2) if waitables else []
-        for i in active:
-            run = self.runs[i]
-            if run.conn is None or run.finished:
-                continue
-            if run.conn in ready or run.process.sentinel in ready:
-                self._drain(run)
-            if not run.finished and run.conn is not None:
-                self._check_time(run)
-
-    def _drain(self, run: _CellRun) -> None:
-        conn = run.conn
-        try:
-            while conn.poll():
-                msg = conn.recv()
-                if msg[0] == "start":
-                    run.running, run.episode_started_at = (msg[1], msg[2]), time.monotonic()
-                    run.deaths_before_start = 0
-                elif msg[0] == "row":
-                    run.rows.append(msg[1])
-                    run.running = None
-                elif msg[0] == "done":
-                    self._stop(run)
-                    run.finished = True
-                    return
-        except (EOFError, OSError):
-            pass
-        if not run.process.is_alive():
-            run.process.join()
-            self._lost(run, f"the worker process crashed ({describe_exit(run.process.exitcode)})")
+    def _event(self, run: _CellRun, kind: str, payload: Any) -> None:
+        if kind == "start":
+            run.running, run.episode_started_at = tuple(payload), time.monotonic()
+            run.deaths_before_start = 0
+        elif kind == "row":
+            run.rows.append(payload)
+            run.running = None
+        elif kind == "done":
+            worker, run.worker = run.worker, None
+            self._release(worker)
+            run.finished = True
 
     def _check_time(self, run: _CellRun) -> None:
         now = time.monotonic()
@@ -438,7 +428,7 @@ class _ProcessPool:
             if now > run.started_at + cell["timeout_s"] + KILL_GRACE_S:
                 current = run.running or run.remaining()[0]
                 self._stop(run)
-                self._fail_rest(run, "CellTimeout", self._cell_timeout_text(run, current))
+                self._fail_rest(run, "CellTimeout", str(cell_timeout(cell["timeout_s"], *current)))
                 return
         limit = cell.get("episode_timeout_s")
         if limit is not None and run.running is not None:
@@ -453,41 +443,88 @@ class _ProcessPool:
                 )
 
     def _lost(self, run: _CellRun, why: str, kind: str = "WorkerCrashed") -> None:
-        """The worker is gone: fail the episode it was on, restart it on the rest."""
+        """The worker is gone: fail the episode it was on, restart on the rest."""
+        self._stop(run)
         rest = run.remaining()
-        run.conn, run.process = None, None
         if not rest:
             run.finished = True
             return
         seed, ep = run.running or rest[0]
         if run.running is None:
             run.deaths_before_start += 1
-        where = f"at seed {seed} episode {ep}" if kind == "WorkerCrashed" else ""
-        text = f"{kind}: {why} {where}".strip()
         if run.deaths_before_start >= 2:
             # It dies before any episode starts (e.g. building the policy): stop retrying.
             self._fail_rest(run, kind, f"{why} before any episode started")
             return
-        run.rows.extend(_error_rows(run.cell, text, [(seed, ep)]))
+        where = f" at seed {seed} episode {ep}" if kind == "WorkerCrashed" else ""
+        run.rows.extend(_error_rows(run.cell, f"{kind}: {why}{where}", [(seed, ep)]))
         run.running = None
         self._start(run)
-
-    def _cell_timeout_text(self, run: _CellRun, at: tuple[int, int]) -> str:
-        return str(cell_timeout(run.cell["timeout_s"], *at))
 
     def _fail_rest(self, run: _CellRun, kind: str, text: str) -> None:
         run.rows.extend(_error_rows(run.cell, f"{kind}: {text}", run.remaining()))
         run.finished = True
 
     def _stop(self, run: _CellRun) -> None:
-        proc, conn = run.process, run.conn
-        run.process, run.conn = None, None
-        if conn is not None:
-            conn.close()
-        if proc is not None:
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
+        worker, run.worker = run.worker, None
+        if worker is not None:
+            self._kill(worker)
+
+
+class _ProcessPool(_CellPool):
+    """Each cell in a spawned worker process that streams its events through a pipe."""
+
+    def __init__(self, cells: list[Cell], workers: int, on_done: Callable[[], None]) -> None:
+        super().__init__(cells, workers, on_done)
+        self.ctx = multiprocessing.get_context("spawn")
+
+    def _launch(self, run: _CellRun, resume: tuple[int, int], left_s: float | None) -> Any:
+        parent, child = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(
+            target=_worker_main,
+            args=(run.cell, self.sys_path, child, resume, left_s),
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        return proc, parent
+
+    def _poll(self, runs: list[_CellRun]) -> None:
+        waitables = [w for run in runs for w in (run.worker[1], run.worker[0].sentinel)]
+        if not waitables:
+            return
+        ready = set(wait(waitables, timeout=0.2))
+        for run in runs:
+            proc, conn = run.worker
+            if conn not in ready and proc.sentinel not in ready:
+                continue
+            self._drain(run, conn)
+            if run.worker is not None and not proc.is_alive():
+                proc.join()
+                self._drain(run, conn)  # what it sent between the last read and its death
+                if run.worker is not None:
+                    why = f"the worker process crashed ({describe_exit(proc.exitcode)})"
+                    self._lost(run, why)
+
+    def _drain(self, run: _CellRun, conn: Connection) -> None:
+        try:
+            while run.worker is not None and conn.poll():
+                self._event(run, *conn.recv())
+        except (EOFError, OSError):
+            pass
+
+    def _kill(self, worker: Any) -> None:
+        proc, conn = worker
+        conn.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+
+    def _release(self, worker: Any) -> None:
+        proc, conn = worker
+        conn.close()
+        proc.join(timeout=KILL_GRACE_S)  # it has sent everything and is exiting
+        self._kill(worker)
 
 
 def _run_process(
@@ -554,6 +591,81 @@ def connect_ray(address: str | None, num_cpus: int, timeout_s: float) -> None:
         raise ConnectionError(f"ray.init(address={address!r}) failed: {failure[0]}") from failure[0]
 
 
+def _ray_cell_events(
+    cell: Cell,
+    sys_path: Sequence[str],
+    resume: tuple[int, int] | None,
+    deadline_left_s: float | None,
+) -> Iterator[tuple[str, Any]]:
+    """Ray streaming task: (the rest of) one cell's events, then ("done", None)."""
+    _extend_sys_path(sys_path)
+    deadline = None
+    if deadline_left_s is not None:
+        deadline = (time.monotonic() + deadline_left_s, cell["timeout_s"])
+    yield from iter_cell_events(cell, resume, deadline)
+    yield "done", None
+
+
+class _RayPool(_CellPool):
+    """Each cell as a Ray streaming-generator task: its finished episodes are kept when the
+    worker dies, as with the process backend."""
+
+    def __init__(self, cells: list[Cell], workers: int, on_done: Callable[[], None]) -> None:
+        import ray
+
+        super().__init__(cells, workers, on_done)
+        self.ray = ray
+        # Backpressure 1: the task waits at each yield until the driver has taken the event,
+        # so a worker that dies cannot take already finished episodes (in flight) with it.
+        self.task = ray.remote(
+            num_cpus=1,
+            max_retries=0,
+            num_returns="streaming",
+            _generator_backpressure_num_objects=1,
+        )(_ray_cell_events)
+
+    def _launch(self, run: _CellRun, resume: tuple[int, int], left_s: float | None) -> Any:
+        return self.task.remote(run.cell, self.sys_path, resume, left_s)
+
+    def _poll(self, runs: list[_CellRun]) -> None:
+        by_gen = {id(run.worker): run for run in runs}
+        ready, _ = self.ray.wait(
+            [run.worker for run in runs], num_returns=1, timeout=0.2, fetch_local=True
+        )
+        for gen in ready:
+            run = by_gen[id(gen)]
+            while run.worker is gen:
+                try:
+                    ref = next(gen)
+                except StopIteration:
+                    self._lost(run, "the Ray task ended without finishing the cell")
+                    break
+                try:
+                    event = self.ray.get(ref)
+                except Exception as exc:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    self._lost(run, f"the Ray worker failed ({type(exc).__name__}: {reason})")
+                    break
+                self._event(run, *event)
+                if run.worker is gen and not self._next_ready(gen):
+                    break
+
+    def _next_ready(self, gen: Any) -> bool:
+        ready, _ = self.ray.wait([gen], num_returns=1, timeout=0)
+        return bool(ready)
+
+    def _release(self, worker: Any) -> None:
+        pass  # the task has returned; its worker process belongs to Ray
+
+    def _kill(self, worker: Any) -> None:
+        # Only for workers that died or ran out of time: Ray reuses worker processes, so a
+        # finished task is never force-cancelled (that could kill the next cell's task).
+        try:
+            self.ray.cancel(worker, force=True)
+        except Exception:
+            logger.debug("ray.cancel failed", exc_info=True)
+
+
 def _run_ray(
     cells: list[Cell],
     on_done: Callable[[], None],
@@ -571,43 +683,11 @@ def _run_ray(
         connect_ray(ray_address, max(1, max_workers or os.cpu_count() or 1), ray_timeout_s)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=1)(_ray_cell)
-        sys_path = list(sys.path)
-        refs = [task.remote(cell, sys_path) for cell in cells]
-        index = {ref: i for i, ref in enumerate(refs)}
-        begun = {ref: time.monotonic() for ref in refs}
-        results: list[pd.DataFrame | None] = [None] * len(cells)
-        pending = list(refs)
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
-            for ref in done:
-                i = index[ref]
-                try:
-                    results[i] = ray.get(ref)
-                except Exception as exc:
-                    results[i] = _error_frame(cells[i], f"{type(exc).__name__}: {exc}")
-                on_done()
-            for ref in list(pending):  # a cell past its timeout (+ grace) is cancelled
-                i = index[ref]
-                timeout = cells[i].get("timeout_s")
-                if timeout is not None and time.monotonic() > begun[ref] + timeout + KILL_GRACE_S:
-                    ray.cancel(ref, force=True)
-                    pending.remove(ref)
-                    results[i] = _error_frame(
-                        cells[i], f"CellTimeout: the cell's timeout_s={timeout:g} s ran out"
-                    )
-                    on_done()
+        workers = max_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        return _RayPool(cells, min(workers, len(cells)), on_done).run()
     finally:
         if started:
             ray.shutdown()
-    return _fill(results, cells)
-
-
-def _ray_cell(cell: Cell, sys_path: Sequence[str]) -> pd.DataFrame:
-    _extend_sys_path(sys_path)
-    rows: list[dict[str, Any]] = []
-    run_cell_rows(cell, rows.append, deadline=_deadline(cell))
-    return _to_frame(rows)
 
 
 _RUNNERS = {"serial": _run_serial, "process": _run_process, "ray": _run_ray}
@@ -642,7 +722,7 @@ def sweep(
     ``timeout_s`` (the defaults for cells that do not set their own). With the process
     backend a worker that dies (a segfault, ``os._exit``, the OOM killer) or hangs loses
     only the episode it was running; the error names it and the exit code or signal, and
-    a new worker runs the rest of the cell. (With Ray a lost worker fails its whole cell.)
+    a new worker runs the rest of the cell; likewise on Ray (each cell is a streaming task).
     """
     if backend not in _RUNNERS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")

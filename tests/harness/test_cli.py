@@ -82,6 +82,7 @@ def test_sweep_serial_from_json(toy_id: str, tmp_path: Path) -> None:
         ["evaluate", "{toy}", "--policy", "toy_policies:Greedy", "--out", "{tmp}/r.txt"],
         ["evaluate", "{toy}", "--policy", "toy_policies:Greedy", "--out", "{tmp}/file/r.csv"],
         ["evaluate", "{toy}", "--policy", "toy_policies:Greedy", "--plot", "{tmp}/p.xyz"],
+        ["evaluate", "{toy}", "--policy", "toy_policies:Greedy", "--out", "/proc/r.csv"],
         ["evaluate", "{toy}", "--policy", "toy_policies:Greedy", "--tensorboard", "{tmp}/file"],
         ["sweep", "{tmp}/no-such-grid.json"],
     ],

@@ -244,3 +244,12 @@ def test_bad_arguments(toy_id: str) -> None:
         compare({"c": tp.Constant()}, toy_id, episodes=0)
     with pytest.raises(ValueError, match="seeds"):
         evaluate(tp.Constant(), toy_id, seeds=())
+
+
+def test_episode_timeout_outside_the_main_thread_is_refused_up_front(toy_id: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(evaluate, tp.Constant(), toy_id, episode_timeout_s=1.0)
+        with pytest.raises(ValueError, match="main thread"):
+            future.result()

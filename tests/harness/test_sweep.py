@@ -83,13 +83,19 @@ def test_ray_backend_equals_local(toy_id: str) -> None:
     ray = pytest.importorskip("ray")
     grid = _grid(toy_id)
     local = sweep(grid, backend="serial", progress=False)
+    crash = [{"policy": "toy_policies:KillOnEpisode1", "env_id": toy_id, "seeds": [0, 1],
+              "episodes": 3}]  # fmt: skip
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
     try:
         remote = sweep(grid, backend="ray", progress=False)
         assert ray.is_initialized()  # a cluster the caller started is left running
+        crashed = sweep(crash, backend="ray", progress=False)
     finally:
         ray.shutdown()
     pd.testing.assert_frame_equal(_comparable(local), _comparable(remote))
+    # A Ray worker that dies loses only its episode: the others of the cell are kept.
+    assert crashed["error"].notna().tolist() == [False, True, False, False, False, False]
+    assert "seed 0 episode 1" in crashed["error"][1] and "Ray worker" in crashed["error"][1]
 
 
 def test_grid_seeds_episodes_and_timeouts_are_validated() -> None:
@@ -100,6 +106,8 @@ def test_grid_seeds_episodes_and_timeouts_are_validated() -> None:
         expand_grid([{"policy": "a", "env_id": "E", "episodes": 2.0}])
     with pytest.raises(ValueError, match="timeout_s"):
         expand_grid([{"policy": "a", "env_id": "E", "timeout_s": 0}])
+    with pytest.raises(ValueError, match="distinct"):
+        expand_grid([{"policy": "a", "env_id": "E", "seeds": [1, 1]}])
 
 
 def test_bad_env_config_fails_the_sweep_before_running(toy_id: str) -> None:
