@@ -43,7 +43,7 @@ class EpisodeData:
         return int(self.arrival_s.size)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class Candidates:
     """What a satellite knows when deciding one task at time ``t_s`` (Alg. 4 inputs)."""
 
@@ -62,7 +62,7 @@ class Candidates:
     image_latency_s: float  # c(m_i) x (1 + u_i), one image
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The realised result of one decision."""
 
