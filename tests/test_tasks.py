@@ -85,11 +85,11 @@ def test_validate_rejects_nan_naming_the_field():
 
 
 def test_check_array_field_names_shape_dtype_and_range():
-    with pytest.raises(ValueError, match="w.*shape"):
+    with pytest.raises(ValueError, match=r"w.*shape"):
         check_array_field("w", [1.0, 2.0], (3,))
-    with pytest.raises(ValueError, match="w.*>= 0"):
+    with pytest.raises(ValueError, match=r"w.*>= 0"):
         check_array_field("w", [-1.0, 2.0], (2,), low=0.0)
-    with pytest.raises(ValueError, match="flag.*boolean"):
+    with pytest.raises(ValueError, match=r"flag.*boolean"):
         check_array_field("flag", [1, 0], (2,), kind="b")
     assert check_array_field("w", [1, 2], (2,), low=0.0).tolist() == [1, 2]
 

@@ -1,4 +1,4 @@
-"""ADMM-HEU: the ADMM heuristic of paper 002 (Alg. 1; spec section 6, eqs. 21-26).
+"""ADMM-HEU: the ADMM heuristic of paper 002 (Yuan et al., IEEE TWC 2022; Alg. 1, eqs. 21-26).
 
 Alg. 1 as implemented (units: each device's demand, i.e. v[t,d] = sum over the links of d in t
 of min(1, r / D_d)); the iterations run as compiled loops (``_admm_kernel``, numba):
@@ -16,8 +16,7 @@ of min(1, r / D_d)); the iterations run as compiled loops (``_admm_kernel``, num
   linear minimisation oracle over X_t is the best group under the per-link weights
   (z + lam/rho - v)[d,t] * min(1, r/D_d) (``_kernels.best_linear_slot``), searched over the
   ``lmo_cand`` best devices of every (pattern S, transmitter j) (exact with J candidates;
-  the default 2 gave the same plans as J = 4, with and without the local search, on
-  K = 10/20/50 seeds 0-7 and K = 100 seeds 0-2); the step length is the exact line search
+  default 2, see ``benchmarks/README.md``); the step length is the exact line search
   of the quadratic, gamma = clip(<target - v, V_g - v> / ||V_g - v||^2, 0, 1).
 * line 5, (25), (y, z)-update: argmin over Z of f(y, z) + <lam, z - v> + (rho/2)||z - v||^2.
   Per device this is a one-dimensional monotone equation solved exactly by its breakpoints
@@ -27,9 +26,8 @@ of min(1, r / D_d)); the iterations run as compiled loops (``_admm_kernel``, num
   iterate (a linearised, prox-linear step; ``exact_yz=True`` solves (25) exactly instead).
 * line 6, (26): lam <- lam + rho (z - v).
 * stop after ``max_iters`` iterations or when the RMS primal residual ||z - v|| and the RMS
-  change of v both fall below ``tol`` (Boyd et al.). (Stopping once the rounded schedule stops
-  changing was tried: on K = 10-100, seeds 0-7 the rounding keeps changing up to I_max = 10,
-  and stopping at its first repeat ends at the all-idle rounding with worse final gaps.)
+  change of v both fall below ``tol`` (Boyd et al., "Distributed optimization and statistical
+  learning via the alternating direction method of multipliers", 2011, sec. 3.3).
 * lines 9-13, rounding: per slot the group with the largest weight x_{g,t} (weights of equal
   groups are added); the all-idle group is a valid choice.
 
@@ -39,26 +37,19 @@ single-slot best responses, device relabelling over the whole schedule (``relabe
 pairwise exchanges of (slot, transmitter) contents and ruin-and-recreate of two slots (at
 most ``pair_moves`` times), best improvement first, until no move improves, the objective
 reaches a lower bound (every device's best link in every slot) or ``max_moves`` moves were
-made). Measured on K = 10-100 (seeds 0-7; 0-2 at K = 100), mean gap to OPT (seeds 0-2 /
-3-7): the two-slot re-plan took K = 20 from 21.4 % / 6.4 % to 2.6 % / 2.7 % and K = 50 from
-2.6 % / 1.5 % to 2.1 % / 0.7 % (K = 10: 0.6 % / 5.2 % -> 0.0 % / 4.6 %, K = 100:
-1.4 % -> 0.5 %) at about 1.5-2x the run time; the device relabelling (measured without the
-re-plan and with all J candidates in the single-slot moves) helped only at K = 50
-(3.7 % / 1.6 % -> 2.6 % / 1.5 %). With the two-slot re-plan on, 1-8 or 12 ADMM iterations
-instead of 10 again gave mixed gaps (no consistent gain at K = 10 or 20), so ``max_iters``
-stays 10.
+made). How the defaults were chosen (measured gaps and times of each move and parameter):
+``benchmarks/README.md``, "ADMM-HEU".
 
 Parameters: ``rho_scale`` (rho = rho_scale * mean_d q_d, default 1), ``max_iters`` (I_max,
-default 10: 8, 15 and 30 iterations gave mixed final gaps of the default variant on
-K = 10-100, no consistent gain), ``tol`` (default 1e-3), ``fw_steps`` (Frank-Wolfe steps per
+default 10), ``tol`` (default 1e-3), ``fw_steps`` (Frank-Wolfe steps per
 block update, default 1), ``lmo_cand`` (default 2; None: J, the exact oracle),
 ``local_search`` (default True), ``max_moves`` (default 200), ``relabel`` (default True),
 ``pair_moves`` (default 200, 0 disables the two-slot re-plan), ``rounding`` ("group": the
 paper's argmax_g x_{g,t}; "pattern": the heaviest group inside the pattern of active C-band
 transmitters with the largest total weight), ``exact_yz``.
 
-Compiled kernels: the first plan on a machine compiles them (about 20 s here) and numba
-caches the result on disk (loading it takes ~0.4 s per process). ``reset(env)`` (which the
+Compiled kernels: the first plan on a machine compiles them and numba caches the result on
+disk (times in ``benchmarks/README.md``). ``reset(env)`` (which the
 harness calls before timing a plan) and ``warm_up(instance)`` do this up front, so plan times
 exclude it.
 """
@@ -85,14 +76,25 @@ class ADMMHeu:
     name = "ADMM-HEU"
     is_exact = False
 
-    def __init__(self, rho_scale: float = 1.0, max_iters: int = 10, tol: float = 1e-3,
-                 local_search: bool = True, rounding: str = "group",
-                 fw_steps: int = 1, max_moves: int = 200, exact_yz: bool = False,
-                 relabel: bool = True, pair_moves: int = 200, lmo_cand: int | None = 2) -> None:
+    def __init__(
+        self,
+        rho_scale: float = 1.0,
+        max_iters: int = 10,
+        tol: float = 1e-3,
+        local_search: bool = True,
+        rounding: str = "group",
+        fw_steps: int = 1,
+        max_moves: int = 200,
+        exact_yz: bool = False,
+        relabel: bool = True,
+        pair_moves: int = 200,
+        lmo_cand: int | None = 2,
+    ) -> None:
         if rounding not in ("group", "pattern"):
             raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
-        if lmo_cand is not None and (isinstance(lmo_cand, bool) or not isinstance(lmo_cand, int)
-                                     or lmo_cand < 1):
+        if lmo_cand is not None and (
+            isinstance(lmo_cand, bool) or not isinstance(lmo_cand, int) or lmo_cand < 1
+        ):
             raise ValueError(f"lmo_cand must be None or an integer >= 1, got {lmo_cand!r}")
         self.rounding = rounding
         self.rho_scale = rho_scale
@@ -141,26 +143,47 @@ class ADMMHeu:
         has = np.ascontiguousarray(sg.feas.any(axis=(1, 2)).T)  # [nd, T]
         m = sg._m(self.lmo_cand)
         hist_dev, hist_step, it, r_norm, s_norm, y_sum = _admm_kernel.admm_iterations(
-            sg.rho_r, sg.feas_r, has, *sg._table(m), m, q, theta, a_srv, kp, rho,
-            self.max_iters, self.fw_steps, self.tol, self.exact_yz)
+            sg.rho_r,
+            sg.feas_r,
+            has,
+            *sg._table(m),
+            m,
+            q,
+            theta,
+            a_srv,
+            kp,
+            rho,
+            self.max_iters,
+            self.fw_steps,
+            self.tol,
+            self.exact_yz,
+        )
         hist_groups = sg._groups(hist_dev.reshape(-1, J)).reshape(hist_dev.shape)
         sched = self._round(inst, hist_groups, hist_step)
         rounded = float(sg.values(sg.slot_bits(sched).sum(axis=0)))
         if self.local_search:
-            sched = sg.local_search(sched, max_moves=self.max_moves, relabel=self.relabel,
-                                    pair_moves=self.pair_moves)
-        self.last_info = {"iterations": it, "primal_residual": r_norm,
-                          "dual_residual": s_norm, "rho": rho,
-                          "served_relaxed": float(y_sum), "rounded_objective": rounded}
+            sched = sg.local_search(
+                sched, max_moves=self.max_moves, relabel=self.relabel, pair_moves=self.pair_moves
+            )
+        self.last_info = {
+            "iterations": it,
+            "primal_residual": r_norm,
+            "dual_residual": s_norm,
+            "rho": rho,
+            "served_relaxed": float(y_sum),
+            "rounded_objective": rounded,
+        }
         return sched
 
-    def _round(self, inst: LinkSchedulingInstance, groups: NDArray[np.int64],
-               steps: NDArray[np.float64]) -> NDArray[np.int64]:
+    def _round(
+        self, inst: LinkSchedulingInstance, groups: NDArray[np.int64], steps: NDArray[np.float64]
+    ) -> NDArray[np.int64]:
         """Alg. 1 lines 9-13. ``groups`` [n, T, J] are the FW vertices in the order they were
         added with step lengths ``steps`` [n, T]; vertex i keeps the weight
         steps[i] * prod_{l > i} (1 - steps[l]) in x_t."""
-        keep = np.concatenate([np.cumprod((1.0 - steps)[::-1], axis=0)[::-1][1:],
-                               np.ones((1, steps.shape[1]))])
+        keep = np.concatenate(
+            [np.cumprod((1.0 - steps)[::-1], axis=0)[::-1][1:], np.ones((1, steps.shape[1]))]
+        )
         weight = steps * keep  # [n, T]
         base = inst.n_devices + 1
         codes = (groups * base ** np.arange(groups.shape[2])).sum(axis=2)  # [n, T]
@@ -210,22 +233,32 @@ def warm_up(instance: LinkSchedulingInstance) -> None:
     _WARM = True
 
 
-def _yz_fixed_gamma(tgt: NDArray, q: NDArray, theta: NDArray, gamma: float,
-                    rho: float) -> tuple[NDArray, NDArray]:
+def _yz_fixed_gamma(
+    tgt: NDArray, q: NDArray, theta: NDArray, gamma: float, rho: float
+) -> tuple[NDArray, NDArray]:
     """Per device d: argmin over z >= 0 of q (1 - s)_+^2 - gamma min(1, s / theta)
     + (rho/2) ||z - tgt||^2, s = sum_t z_t (entries with tgt = -inf are fixed at 0;
     0 < theta <= 1): the closed form of ``_admm_kernel.yz_device``. Returns (z, y =
     min(1, s / theta))."""
     z = np.empty(tgt.shape)
     y = np.empty(tgt.shape[0])
-    _admm_kernel.yz_fixed_gamma(np.ascontiguousarray(tgt, dtype=np.float64), q, theta,
-                                float(gamma), float(rho), z, y)
+    _admm_kernel.yz_fixed_gamma(
+        np.ascontiguousarray(tgt, dtype=np.float64), q, theta, float(gamma), float(rho), z, y
+    )
     return z, y
 
 
-def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: float,
-              n_present: int, rho: float, gamma: float | None = None,
-              outer_tol: float = 1e-12) -> tuple[NDArray, NDArray]:
+def yz_update(
+    target: NDArray,
+    has: NDArray,
+    q: NDArray,
+    theta: NDArray,
+    a_srv: float,
+    n_present: int,
+    rho: float,
+    gamma: float | None = None,
+    outer_tol: float = 1e-12,
+) -> tuple[NDArray, NDArray]:
     """(25): argmin over y in [0,1], z >= 0 (z[d,t] = 0 where ``has`` is False),
     sum_t z[d,t] >= theta_d y_d of
 
@@ -244,6 +277,7 @@ def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: 
         return _yz_fixed_gamma(tgt, q, theta, 0.0 if gamma is None else max(gamma, 0.0), rho)
     z = np.empty(tgt.shape)
     y = np.empty(tgt.shape[0])
-    _admm_kernel.yz_exact(tgt, q, theta, float(a_srv), int(n_present), float(rho),
-                          float(outer_tol), z, y)
+    _admm_kernel.yz_exact(
+        tgt, q, theta, float(a_srv), int(n_present), float(rho), float(outer_tol), z, y
+    )
     return z, y

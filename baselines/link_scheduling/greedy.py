@@ -1,4 +1,5 @@
-"""GRD: incremental greedy link-group construction (spec section 12, after Jiang et al.).
+"""GRD: incremental greedy link-group construction (paper 002's GRD baseline, after Jiang et
+al., arXiv:1711.06915).
 
 Per slot t, starting from the empty group and the bits delivered so far, repeatedly add the
 feasible link (j, k) with the largest decrease of the objective U; a link is feasible when

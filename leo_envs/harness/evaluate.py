@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import signal
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import pandas as pd
 
-from .metrics import add_gap_to_opt
+from .metrics import GAP_COLUMNS, add_gap_to_opt
 from .policy import as_policy, is_exact, policy_name
 from .progress import progress_bar
 from .rollout import next_action, start_episode
@@ -20,6 +24,12 @@ from .rollout import next_action, start_episode
 __all__ = [
     "RESERVED_COLUMNS",
     "TIMING_COLUMNS",
+    "CellTimeout",
+    "ConfigError",
+    "EpisodeTimeout",
+    "check_env",
+    "check_episodes",
+    "check_timeout",
     "compare",
     "env_spec_json",
     "error_row",
@@ -47,19 +57,134 @@ RESERVED_COLUMNS = frozenset(
         "env_spec",
         "error",
         "gap_to_opt",
+        "gap_abs",
         "cell",
     }
 )
 
 
+class ConfigError(ValueError):
+    """The env id or its kwargs are wrong: nothing ran (not a failed episode)."""
+
+
+class EpisodeTimeout(TimeoutError):
+    """An episode ran longer than its ``episode_timeout_s``."""
+
+
+class CellTimeout(TimeoutError):
+    """A sweep cell ran longer than its ``timeout_s``."""
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seeds must be integers >= 0, got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"seeds must be integers >= 0, got {seed}")
+    return int(seed)
+
+
 def normalize_seeds(seeds: int | Iterable[int]) -> tuple[int, ...]:
-    """``seeds`` as a tuple of ints (a single int is one seed)."""
-    if isinstance(seeds, (int, np.integer)):
-        return (int(seeds),)
-    out = tuple(int(s) for s in seeds)
+    """``seeds`` as a tuple of ints >= 0 (a single int is one seed).
+
+    Nothing is coerced: floats (``1.5``, even ``1.0``), strings (``"12"``) and bools raise
+    ``TypeError``; negative seeds and an empty list raise ``ValueError``.
+    """
+    if isinstance(seeds, (str, bytes)):
+        raise TypeError(f"seeds must be an int or a list of ints, got the string {seeds!r}")
+    if not isinstance(seeds, Iterable):
+        return (_check_seed(seeds),)
+    out = tuple(_check_seed(s) for s in seeds)
     if not out:
         raise ValueError("seeds must not be empty")
     return out
+
+
+def check_episodes(episodes: Any) -> int:
+    """``episodes`` as an int >= 1 (no coercion of floats, strings or bools)."""
+    if isinstance(episodes, (bool, np.bool_)) or not isinstance(episodes, (int, np.integer)):
+        raise TypeError(f"episodes must be an integer >= 1, got {episodes!r}")
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    return int(episodes)
+
+
+def check_timeout(name: str, value: Any) -> float | None:
+    """A timeout in seconds: None (no limit) or a finite number > 0."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number of seconds > 0 or None, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def check_env(env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> None:
+    """Build (and close) ``gym.make(env_id, **env_kwargs)`` once; raise :class:`ConfigError`
+    naming the id and kwargs if that fails (unknown id, unknown or out-of-range kwargs)."""
+    if not isinstance(env_id, str) or not env_id:
+        raise ConfigError(f"env_id must be a non-empty string, got {env_id!r}")
+    kwargs = dict(env_kwargs or {})
+    try:
+        env = gym.make(env_id, **kwargs)
+    except Exception as exc:
+        raise ConfigError(
+            f"config error: gym.make({env_id!r}, **{kwargs!r}) failed: {_describe(exc)}"
+        ) from exc
+    try:
+        env.close()
+    except Exception:
+        logger.debug("env.close() failed", exc_info=True)
+
+
+@contextmanager
+def _time_limit(seconds: float | None, error: BaseException) -> Iterator[None]:
+    """Raise ``error`` in this thread after ``seconds`` (SIGALRM, so only in the main
+    thread of a POSIX process; Python code is interrupted, a long C call when it returns)."""
+    if seconds is None:
+        yield
+        return
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        raise ValueError(
+            "episode_timeout_s needs the main thread of a POSIX process; in other threads use "
+            "sweep(backend='process'), whose parent enforces it"
+        )
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise error
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def cell_timeout(timeout_s: float, seed: int, episode: int) -> CellTimeout:
+    return CellTimeout(
+        f"the cell's timeout_s={timeout_s:g} s ran out at seed {seed} episode {episode}"
+    )
+
+
+def episode_timeout(timeout_s: float, seed: int, episode: int) -> EpisodeTimeout:
+    return EpisodeTimeout(
+        f"seed {seed} episode {episode} ran past episode_timeout_s={timeout_s:g} s"
+    )
+
+
+def non_finite_metrics(row: Mapping[str, Any]) -> list[str]:
+    """Names of the float metrics of ``row`` that are NaN or infinite."""
+    bad = []
+    for key, value in row.items():
+        if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+            if key not in TIMING_COLUMNS:
+                bad.append(f"{key}={value}")
+    return bad
 
 
 def info_scalars(info: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,6 +284,7 @@ def evaluate(
     reference: Any = None,
     name: str | None = None,
     learn: bool = True,
+    episode_timeout_s: float | None = None,
 ) -> pd.DataFrame:
     """Run ``policy`` on ``episodes`` episodes for each seed; one tidy row per episode.
 
@@ -173,26 +299,34 @@ def evaluate(
     final step's ``info`` (e.g. ``objective``), ``decision_time_s`` (mean seconds per
     ``act`` call, or plan time / steps), ``plan_time_s`` (NaN without a plan),
     ``is_exact``, ``env_spec`` (JSON) and ``error`` (None, or the exception of a failed
-    episode, whose numeric columns are then NaN: failures never abort the call).
+    episode, whose numeric columns are then NaN: failures never abort the call). An
+    episode whose return or info metrics are NaN or infinite is a failed episode too.
+
+    Bad arguments fail before anything runs: seeds must be ints >= 0 (``1.5`` and ``"12"``
+    raise ``TypeError``), ``episodes`` an int >= 1, and the env must build
+    (:class:`ConfigError`, a ``ValueError``, for an unknown id or bad ``env_kwargs``).
+    ``episode_timeout_s`` fails an episode that runs longer (checked with ``SIGALRM``: main
+    thread only; the process backend of :func:`~leo_envs.harness.sweep` also kills it).
 
     ``policy`` may be anything :func:`as_policy` accepts (a name resolves through the
-    ``leo_envs.policies`` entry points). ``reference`` (a policy, a name, or a DataFrame
-    of rows with ``seed, episode, objective``) adds ``gap_to_opt``; so does an exact policy.
+    ``leo_envs.policies`` entry points; ``env_id`` picks the family of a short name).
+    ``reference`` (a policy, a name, or a DataFrame of rows with ``seed, episode,
+    objective``) adds ``gap_to_opt`` and ``gap_abs``; so does an exact policy.
     """
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
+    episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
     kwargs = dict(env_kwargs or {})
+    check_env(env_id, kwargs)
     label = name or (policy if isinstance(policy, str) else None)
-    policy = as_policy(policy)
+    policy = as_policy(policy, env_id=env_id)
     label = label or policy_name(policy)
-    exact = is_exact(policy)
-    rows: list[dict[str, Any]] = []
     bar = progress_bar(len(seed_list) * episodes, progress, desc=f"{label} on {env_id}")
     try:
-        for seed in seed_list:
-            rows.extend(_evaluate_seed(policy, label, exact, env_id, kwargs, seed, episodes, learn))
-            bar.update(episodes)
+        rows = run_episodes(
+            policy, label, env_id, kwargs, seed_list, episodes, learn,
+            episode_timeout_s=episode_timeout_s, on_row=lambda row: bar.update(1),
+        )  # fmt: skip
     finally:
         bar.close()
     df = _to_frame(rows)
@@ -208,9 +342,51 @@ def evaluate(
         )
     if reference is not None:
         df = _gap_against(df, reference, env_id, seed_list, episodes, kwargs, learn)
-    elif exact:
+    elif is_exact(policy):
         df = add_gap_to_opt(df)
     return df
+
+
+def run_episodes(
+    policy: Any,
+    label: str,
+    env_id: str,
+    kwargs: dict[str, Any],
+    seeds: Sequence[int],
+    episodes: int,
+    learn: bool,
+    *,
+    episode_timeout_s: float | None = None,
+    on_row: Any = None,
+    on_start: Any = None,
+    resume: tuple[int, int] | None = None,
+    deadline: tuple[float, float] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of ``episodes`` episodes per seed (the engine of :func:`evaluate`).
+
+    ``on_start(seed, episode)`` is called before each episode and ``on_row(row)`` after it
+    (sweep workers stream their progress with them). ``resume=(seed_index, episode)``
+    starts there, skipping the earlier episodes of that seed by resetting past them (the
+    episode sequence of a seed does not depend on the actions taken).
+    ``deadline=(monotonic_time, timeout_s)``: the cell's time limit; episodes that would
+    start after it fail, and a running one gets at most the time left.
+    """
+    rows: list[dict[str, Any]] = []
+    exact = is_exact(policy)
+    first_seed, first_episode = resume or (0, 0)
+    for i, seed in enumerate(seeds):
+        if i < first_seed:
+            continue
+        skip = first_episode if i == first_seed else 0
+        for row in _evaluate_seed(
+            policy, label, exact, env_id, kwargs, seed, episodes, learn,
+            skip=skip, episode_timeout_s=episode_timeout_s, on_start=on_start,
+            deadline=deadline,
+        ):  # fmt: skip
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+    return rows
 
 
 def _evaluate_seed(
@@ -222,19 +398,24 @@ def _evaluate_seed(
     seed: int,
     episodes: int,
     learn: bool,
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+    *,
+    skip: int = 0,
+    episode_timeout_s: float | None = None,
+    on_start: Any = None,
+    deadline: tuple[float, float] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield the rows of episodes ``skip .. episodes - 1`` of ``seed``, as each finishes."""
     spec_json = fallback_spec_json(env_id, kwargs)
 
-    def fail_rest(start: int, exc: BaseException) -> None:
-        for ep in range(start, episodes):
-            rows.append(error_row(label, env_id, seed, ep, _describe(exc), spec_json, exact))
+    def failed(ep: int, error: str) -> dict[str, Any]:
+        return error_row(label, env_id, seed, ep, error, spec_json, exact)
 
     try:
         env = gym.make(env_id, **kwargs)
     except Exception as exc:
-        fail_rest(0, exc)
-        return rows
+        for ep in range(skip, episodes):
+            yield failed(ep, _describe(exc))
+        return
     try:
         spec_json = env_spec_json(env, env_id, kwargs)
         if callable(getattr(policy, "seed", None)):
@@ -242,20 +423,39 @@ def _evaluate_seed(
                 policy.seed(seed)
             except Exception as exc:
                 logger.debug("seed() failed", exc_info=True)
-                fail_rest(0, exc)
-                return rows
+                for ep in range(skip, episodes):
+                    yield failed(ep, _describe(exc))
+                return
         for ep in range(episodes):
             try:
                 obs, info = env.reset(seed=seed) if ep == 0 else env.reset()
             except Exception as exc:
                 # The episode sequence of this seed is lost: fail the remaining episodes.
-                fail_rest(ep, exc)
-                break
+                for rest in range(max(ep, skip), episodes):
+                    yield failed(rest, _describe(exc))
+                return
+            if ep < skip:
+                continue
+            limit = episode_timeout_s
+            error: BaseException | None = None
+            if limit is not None:
+                error = episode_timeout(limit, seed, ep)
+            if deadline is not None:
+                left = deadline[0] - time.monotonic()
+                if left <= 0:
+                    for rest in range(ep, episodes):
+                        yield failed(rest, _describe(cell_timeout(deadline[1], seed, rest)))
+                    return
+                if limit is None or left < limit:
+                    limit, error = left, cell_timeout(deadline[1], seed, ep)
+            if on_start is not None:
+                on_start(seed, ep)
             try:
-                result = _run_episode(policy, env, obs, info, learn)
+                with _time_limit(limit, error):
+                    result = _run_episode(policy, env, obs, info, learn)
             except Exception as exc:
                 logger.debug("episode failed", exc_info=True)
-                rows.append(error_row(label, env_id, seed, ep, _describe(exc), spec_json, exact))
+                yield failed(ep, _describe(exc))
                 continue
             row: dict[str, Any] = {
                 "policy": label,
@@ -273,13 +473,16 @@ def _evaluate_seed(
                 env_spec=spec_json,
                 error=None,
             )
-            rows.append(row)
+            bad = non_finite_metrics(row)
+            if bad:
+                yield failed(ep, f"NonFiniteMetrics: {', '.join(bad)}")
+                continue
+            yield row
     finally:
         try:
             env.close()
         except Exception:
             logger.debug("env.close() failed", exc_info=True)
-    return rows
 
 
 _TAIL = ("decision_time_s", "plan_time_s", "is_exact", "env_spec", "error")
@@ -338,21 +541,24 @@ def compare(
     progress: bool | None = None,
     reference: str | None = None,
     learn: bool = True,
+    episode_timeout_s: float | None = None,
 ) -> pd.DataFrame:
     """Run every policy of ``{label: policy}`` on identical episodes; rows of all of them.
 
-    Adds ``gap_to_opt`` (see :func:`~leo_envs.harness.metrics.add_gap_to_opt`) when a policy
-    has ``is_exact`` true or ``reference`` names one of the labels. A policy that cannot be
-    built, or that raises, fails only its own rows (``error`` set).
+    Adds ``gap_to_opt`` and ``gap_abs`` (see :func:`~leo_envs.harness.metrics.add_gap_to_opt`)
+    when a policy has ``is_exact`` true or ``reference`` names one of the labels. Bad seeds,
+    episodes or env config raise before anything runs (as in :func:`evaluate`); a policy
+    that cannot be built, or that raises, fails only its own rows (``error`` set).
     """
     if not policies:
         raise ValueError("compare() needs at least one policy")
     if reference is not None and reference not in policies:
         raise ValueError(f"reference {reference!r} is not one of {list(policies)}")
-    if episodes < 1:
-        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    episodes = check_episodes(episodes)
     seed_list = normalize_seeds(seeds)
+    episode_timeout_s = check_timeout("episode_timeout_s", episode_timeout_s)
     kwargs = dict(env_kwargs or {})
+    check_env(env_id, kwargs)
     total = len(policies) * len(seed_list) * episodes
     bar = progress_bar(total, progress, desc=f"compare on {env_id}")
     frames: list[pd.DataFrame] = []
@@ -360,7 +566,7 @@ def compare(
         for label, spec in policies.items():
             bar.set_postfix_str(label)
             try:
-                policy = as_policy(spec)
+                policy = as_policy(spec, env_id=env_id)
             except Exception as exc:
                 logger.warning("policy %s could not be built: %s", label, _describe(exc))
                 spec_json = fallback_spec_json(env_id, kwargs)
@@ -384,12 +590,12 @@ def compare(
                         progress=False,
                         name=label,
                         learn=learn,
+                        episode_timeout_s=episode_timeout_s,
                     )
                 )
             bar.update(len(seed_list) * episodes)
     finally:
         bar.close()
     df = order_columns(pd.concat(frames, ignore_index=True))
-    if "gap_to_opt" in df.columns:
-        df = df.drop(columns="gap_to_opt")
+    df = df.drop(columns=[c for c in GAP_COLUMNS if c in df.columns])
     return add_gap_to_opt(df, reference=reference)

@@ -1,14 +1,24 @@
-"""Metrics computed across result rows: the gap to the optimum."""
+"""Metrics computed across result rows: the gap to the optimum.
+
+Two columns: ``gap_abs = objective - opt`` (in the objective's units; always defined when
+both ran) and the relative ``gap_to_opt = gap_abs / |opt|`` (a fraction: 0.05 is 5 %).
+When the optimum is ~0 (``|opt| <= OPT_ZERO_TOL``, e.g. a small LinkScheduling instance
+where every device can be served) the relative gap is undefined and left NaN (empty in
+CSVs, absent from plots): read ``gap_abs`` there. Both are >= 0 for a minimised objective;
+lower is better.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["GAP_EPS", "add_gap_to_opt", "episode_keys"]
+__all__ = ["GAP_COLUMNS", "OPT_ZERO_TOL", "add_gap_to_opt", "episode_keys"]
 
-#: Floor of ``|opt_objective|`` in the denominator of ``gap_to_opt``.
-GAP_EPS = 1e-12
+#: ``|opt|`` at or below this is "zero": the relative gap is undefined there (NaN).
+OPT_ZERO_TOL = 1e-9
+#: The columns :func:`add_gap_to_opt` writes.
+GAP_COLUMNS = ("gap_to_opt", "gap_abs")
 
 
 def episode_keys(df: pd.DataFrame) -> list[str]:
@@ -18,14 +28,15 @@ def episode_keys(df: pd.DataFrame) -> list[str]:
 
 
 def add_gap_to_opt(df: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
-    """Add ``gap_to_opt = (objective - opt) / max(|opt|, 1e-12)`` to every row.
+    """Add ``gap_abs = objective - opt`` and ``gap_to_opt = gap_abs / |opt|`` to every row.
 
-    ``opt`` is the objective (minimised, from ``info["objective"]``) of the reference
-    policy on the same episode (same env spec, seed and episode). The reference is the
-    policy named ``reference``, or else the first policy with ``is_exact`` true. Returns
-    ``df`` unchanged when there is no reference; the gap is NaN where the reference row
-    errored or the objective is missing. Raises ``ValueError`` if ``reference`` names a
-    policy absent from ``df``.
+    ``gap_to_opt`` is NaN where ``|opt| <= OPT_ZERO_TOL`` (undefined relative gap; see the
+    module docstring). ``opt`` is the objective (minimised, from ``info["objective"]``) of
+    the reference policy on the same episode (same env spec, seed and episode). The
+    reference is the policy named ``reference``, or else the first policy with ``is_exact``
+    true. Returns ``df`` unchanged when there is no reference; the gaps are NaN where the
+    reference row errored or the objective is missing. Raises ``ValueError`` if
+    ``reference`` names a policy absent from ``df``.
     """
     if df.empty or "policy" not in df.columns:
         return df
@@ -45,6 +56,7 @@ def add_gap_to_opt(df: pd.DataFrame, reference: str | None = None) -> pd.DataFra
     out = df.copy()
     if "objective" not in out.columns:
         out["gap_to_opt"] = np.nan
+        out["gap_abs"] = np.nan
         return out
     keys = episode_keys(out)
     ref = out[out["policy"] == ref_name]
@@ -58,5 +70,10 @@ def add_gap_to_opt(df: pd.DataFrame, reference: str | None = None) -> pd.DataFra
     merged = out[keys].merge(ref, on=keys, how="left")
     opt = pd.to_numeric(merged["_opt_objective"], errors="coerce").to_numpy(dtype=float)
     obj = pd.to_numeric(out["objective"], errors="coerce").to_numpy(dtype=float)
-    out["gap_to_opt"] = (obj - opt) / np.maximum(np.abs(opt), GAP_EPS)
+    gap_abs = obj - opt
+    defined = np.abs(opt) > OPT_ZERO_TOL
+    out["gap_to_opt"] = np.divide(
+        gap_abs, np.abs(opt), out=np.full_like(gap_abs, np.nan), where=defined
+    )
+    out["gap_abs"] = gap_abs
     return out

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .progress import native_stdout_guard
+
 __all__ = ["next_action", "start_episode"]
 
 
@@ -26,9 +28,10 @@ def start_episode(policy: Any, unwrapped: Any) -> tuple[np.ndarray | None, float
         if callable(getattr(policy, "act", None)):
             return None, math.nan
         raise TypeError(f"{type(unwrapped).__name__} has no instance() for the planner to plan on")
-    t0 = time.perf_counter()
-    planned = policy.plan(instance_fn())
-    plan_time = time.perf_counter() - t0
+    with native_stdout_guard():  # solver banners must not tear progress bars
+        t0 = time.perf_counter()
+        planned = policy.plan(instance_fn())
+        plan_time = time.perf_counter() - t0
     if planned is None:  # the planner declined: act step by step
         return None, plan_time
     return np.asarray(planned), plan_time

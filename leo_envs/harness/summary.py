@@ -10,7 +10,9 @@ import pandas as pd
 __all__ = ["SUMMARY_METRICS", "print_summary", "summary_table"]
 
 #: The columns summarised, when present.
-SUMMARY_METRICS = ("return", "objective", "gap_to_opt", "decision_time_s")
+SUMMARY_METRICS = ("return", "objective", "gap_abs", "gap_to_opt", "decision_time_s")
+#: Metrics printed as percentages (stored as fractions).
+PERCENT_METRICS = frozenset({"gap_to_opt"})
 
 
 def _group_keys(df: pd.DataFrame) -> list[str]:
@@ -22,9 +24,9 @@ def _group_keys(df: pd.DataFrame) -> list[str]:
 
 def summary_table(df: pd.DataFrame) -> pd.DataFrame:
     """One row per policy (per env and policy when several envs): ``episodes``, ``errors``
-    and ``<metric>_mean`` / ``<metric>_std`` of return, objective, gap_to_opt and
-    decision_time_s (those present), over the episodes that did not fail. Policies keep
-    their order of first appearance."""
+    and ``<metric>_mean`` / ``<metric>_std`` of return, objective, gap_abs, gap_to_opt
+    and decision_time_s (those present), over the episodes that did not fail (and, for
+    ``gap_to_opt``, where it is defined). Policies keep their order of first appearance."""
     if df.empty or "policy" not in df.columns:
         return pd.DataFrame()
     keys = _group_keys(df)
@@ -42,16 +44,20 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _fmt(mean: Any, std: Any) -> str:
+def _fmt(mean: Any, std: Any, percent: bool = False) -> str:
     if pd.isna(mean):
         return "-"
+    if percent:
+        mean, std = 100 * mean, 100 * std
+    unit = " %" if percent else ""
     if pd.isna(std):
-        return f"{mean:.4g}"
-    return f"{mean:.4g} ± {std:.2g}"
+        return f"{mean:.4g}{unit}"
+    return f"{mean:.4g} ± {std:.2g}{unit}"
 
 
 def format_summary(df: pd.DataFrame) -> str:
-    """:func:`summary_table` as text with ``mean ± std`` cells."""
+    """:func:`summary_table` as text with ``mean ± std`` cells (``gap_to_opt`` in %; "-"
+    where undefined, e.g. when OPT's objective is 0: see ``gap_abs``)."""
     table = summary_table(df)
     if table.empty:
         return "(no results)"
@@ -59,8 +65,9 @@ def format_summary(df: pd.DataFrame) -> str:
     shown = table[[*keys, "episodes", "errors"]].copy()
     for m in SUMMARY_METRICS:
         if f"{m}_mean" in table.columns:
+            pct = m in PERCENT_METRICS
             shown[m] = [
-                _fmt(a, b) for a, b in zip(table[f"{m}_mean"], table[f"{m}_std"], strict=True)
+                _fmt(a, b, pct) for a, b in zip(table[f"{m}_mean"], table[f"{m}_std"], strict=True)
             ]
     return shown.to_string(index=False)
 

@@ -132,7 +132,7 @@ def correlated_complex_fading(
     rho = J0(2 pi f_m dt) (Jakes); ``k_factor_db=None`` gives Rayleigh fading, otherwise
     Rician with a fixed-phase line-of-sight component of K-factor ``k_factor_db``.
     """
-    noise = (rng.standard_normal((n_steps, n_paths)) + 1j * rng.standard_normal((n_steps, n_paths)))
+    noise = rng.standard_normal((n_steps, n_paths)) + 1j * rng.standard_normal((n_steps, n_paths))
     noise /= np.sqrt(2.0)
     scattered = np.empty_like(noise)
     scattered[0] = noise[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -123,10 +124,15 @@ def _rebuild(names: tuple[str, ...], states: list[tuple]) -> Constellation:
 
 # --------------------------------------------------------------------------- TLE loading
 
-_FLOAT_RE = re.compile(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)\s*$")
+# re.ASCII: ``\d`` must not match superscript, Arabic-Indic or fullwidth digits
+_FLOAT_RE = re.compile(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)\s*$", re.ASCII)
 # TLE "implied decimal point, implied exponent" fields, e.g. " 20154-2", "-98858-3".
-_EXP_RE = re.compile(r"^\s*[+-]?\d{1,5}[ +-]\d\s*$")
-_SATNUM_RE = re.compile(r"^\s*(?:\d{1,5}|[A-HJ-NP-Z]\d{4})$")  # numeric or Alpha-5
+_EXP_RE = re.compile(r"^\s*[+-]?\d{1,5}[ +-]\d\s*$", re.ASCII)
+_SATNUM_RE = re.compile(r"^\s*(?:\d{1,5}|[A-HJ-NP-Z]\d{4})$", re.ASCII)  # or Alpha-5
+_DIGITS_RE = re.compile(r"^\s*\d+\s*$", re.ASCII)
+_ASCII_DIGITS = frozenset("0123456789")
+#: Longest path accepted (Linux PATH_MAX; 255 bytes per name): longer strings are an error.
+_PATH_MAX, _NAME_MAX = 4096, 255
 
 # (name, 1-based first column, 1-based last column, kind)
 _LINE1_FIELDS = (
@@ -161,7 +167,7 @@ def tle_checksum(line: str) -> int:
     """
     total = 0
     for ch in line[:68]:
-        if ch.isdigit():
+        if ch in _ASCII_DIGITS:
             total += int(ch)
         elif ch == "-":
             total += 1
@@ -175,6 +181,15 @@ def _err(source: str, lineno: int, msg: str) -> ValueError:
 def _check_data_line(line: str, which: int, source: str, lineno: int) -> str:
     """Validate prefix, length, checksum and fields of a TLE data line; return it."""
     line = line.rstrip()
+    if not line.isascii():
+        col, ch = next((i + 1, c) for i, c in enumerate(line) if not c.isascii())
+        name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+        raise _err(
+            source,
+            lineno,
+            f"TLE line {which} has a non-ASCII character {ch!r} ({name}) in column {col}; "
+            "TLE data lines are ASCII only (digits 0-9)",
+        )
     prefix = f"{which} "
     if not line.startswith(prefix):
         raise _err(source, lineno, f"TLE line {which} must start with {prefix!r}, got {line[:2]!r}")
@@ -186,7 +201,7 @@ def _check_data_line(line: str, which: int, source: str, lineno: int) -> str:
             " excluding trailing whitespace; truncated or corrupted line?)",
         )
     check_char = line[68]
-    if not check_char.isdigit():
+    if check_char not in _ASCII_DIGITS:
         raise _err(source, lineno, f"checksum character {check_char!r} in column 69 is not a digit")
     expected = tle_checksum(line)
     if int(check_char) != expected:
@@ -203,10 +218,10 @@ def _check_data_line(line: str, which: int, source: str, lineno: int) -> str:
     for name, c0, c1, kind in fields:
         text = line[c0 - 1 : c1]
         ok = {
-            "int": lambda t: t.strip().isdigit(),
+            "int": lambda t: bool(_DIGITS_RE.match(t)),
             "float": lambda t: bool(_FLOAT_RE.match(t)),
             "exp": lambda t: bool(_EXP_RE.match(t)),
-            "digits": lambda t: t.strip().isdigit(),
+            "digits": lambda t: bool(_DIGITS_RE.match(t)),
         }[kind](text)
         if not ok:
             raise _err(source, lineno, f"unparsable {name} {text!r} in columns {c0}-{c1}")
@@ -226,13 +241,37 @@ def _read_tle_source(path_or_text: str | os.PathLike[str]) -> tuple[str, str]:
     """Return ``(source_label, text)``.  A ``str`` containing a newline is TLE text."""
     if isinstance(path_or_text, os.PathLike):
         path = Path(path_or_text)
-        return str(path), path.read_text(encoding="utf-8")
-    if isinstance(path_or_text, str):
+    elif isinstance(path_or_text, str):
         if "\n" in path_or_text or "\r" in path_or_text:
             return "<text>", path_or_text
+        if not path_or_text.strip():
+            raise ValueError(
+                "path_or_text is empty: pass a TLE file path or TLE text (lines separated by "
+                "newlines)"
+            )
         path = Path(path_or_text)
-        return str(path), path.read_text(encoding="utf-8")
-    raise TypeError(f"path_or_text must be a str or os.PathLike, got {type(path_or_text).__name__}")
+    else:
+        raise TypeError(
+            f"path_or_text must be a str or os.PathLike, got {type(path_or_text).__name__}"
+        )
+    text = str(path)
+    longest = max((len(part.encode()) for part in path.parts), default=0)
+    if len(text.encode()) > _PATH_MAX or longest > _NAME_MAX:
+        raise ValueError(
+            f"path_or_text is not a usable path ({len(text)} characters; at most {_PATH_MAX} "
+            f"in all and {_NAME_MAX} per name) and has no newline, so it is not TLE text "
+            "either; a single TLE line needs its partner line after a newline"
+        )
+    try:
+        return text, path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"TLE file {text!r} not found (a str without newlines is read as a path; pass "
+            "TLE text with its lines separated by newlines)"
+        ) from None
+    except UnicodeDecodeError as exc:
+        reason = f"{exc.reason} at byte {exc.start}"
+        raise ValueError(f"{text}: not UTF-8/ASCII text ({reason})") from None
 
 
 def load_tle(path_or_text: str | os.PathLike[str]) -> Constellation:
@@ -256,7 +295,10 @@ def load_tle(path_or_text: str | os.PathLike[str]) -> Constellation:
         :class:`Constellation` in file order.
 
     Raises:
-        ValueError: malformed input; the message is ``"<file>: line <n>: <what>"``.
+        ValueError: malformed input; the message is ``"<file>: line <n>: <what>"``
+            (including non-ASCII characters such as superscript, Arabic-Indic or fullwidth
+            digits in a data line, which Python's ``int``/``float`` would accept); an
+            empty string; a path longer than the OS allows.
         FileNotFoundError: the path does not exist.
     """
     source, text = _read_tle_source(path_or_text)

@@ -12,7 +12,7 @@ import pytest
 import toy_policies as tp
 
 from leo_envs.harness import CallablePolicy, compare, evaluate
-from leo_envs.harness.evaluate import TIMING_COLUMNS
+from leo_envs.harness.evaluate import TIMING_COLUMNS, ConfigError
 
 
 def _costs(env_id: str, seed: int, episodes: int) -> list[np.ndarray]:
@@ -139,9 +139,74 @@ def test_raising_policy_fails_only_its_rows(toy_id: str) -> None:
     assert good["objective"].notna().all() and good["gap_to_opt"].notna().all()
 
 
-def test_bad_env_gives_error_rows() -> None:
-    df = evaluate(tp.Constant(), "harness_toy/DoesNotExist-v0", seeds=(0, 1), progress=False)
-    assert len(df) == 2 and df["error"].notna().all()
+def test_bad_env_config_is_a_config_error_not_failed_episodes(toy_id: str) -> None:
+    with pytest.raises(ConfigError, match="DoesNotExist"):
+        evaluate(tp.Constant(), "harness_toy/DoesNotExist-v0", seeds=(0, 1), progress=False)
+    with pytest.raises(ConfigError, match="n_steps must be an integer"):
+        evaluate(tp.Constant(), toy_id, env_kwargs={"n_steps": 0}, progress=False)
+    with pytest.raises(ConfigError, match="bogus"):
+        compare({"c": tp.Constant()}, toy_id, env_kwargs={"bogus": 1}, progress=False)
+    assert issubclass(ConfigError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "error"),
+    [([1.5], TypeError), ("12", TypeError), ([1.0], TypeError), ([True], TypeError),
+     (2.0, TypeError), ([-1], ValueError), ([], ValueError)],
+)  # fmt: skip
+def test_seeds_are_validated_not_coerced(toy_id: str, seeds: object, error: type) -> None:
+    with pytest.raises(error, match="seeds"):
+        evaluate(tp.Constant(), toy_id, seeds=seeds, progress=False)  # type: ignore[arg-type]
+
+
+def test_numpy_integer_seeds_and_episodes_are_accepted(toy_id: str) -> None:
+    df = evaluate(tp.Constant(), toy_id, seeds=np.array([3, 4]), episodes=np.int64(2),
+                  progress=False)  # fmt: skip
+    assert df["seed"].tolist() == [3, 3, 4, 4]
+    with pytest.raises(TypeError, match="episodes"):
+        evaluate(tp.Constant(), toy_id, episodes=1.5, progress=False)  # type: ignore[arg-type]
+
+
+def test_non_finite_metrics_are_error_rows(toy_id: str) -> None:
+    df = evaluate(tp.Greedy(), toy_id, seeds=0, episodes=3, env_kwargs={"nan_episode": 1},
+                  progress=False)  # fmt: skip
+    assert df["error"].isna().tolist() == [True, False, True]
+    assert "NonFiniteMetrics" in df["error"].iloc[1] and "objective=nan" in df["error"].iloc[1]
+    assert np.isfinite(df.loc[[0, 2], "objective"]).all()
+
+
+def test_episode_timeout_fails_only_that_episode(toy_id: str) -> None:
+    df = evaluate(tp.SleepOnEpisode1(), toy_id, seeds=(0, 1), episodes=3, progress=False,
+                  episode_timeout_s=0.5)  # fmt: skip
+    assert df["error"].notna().tolist() == [False, True, False, False, False, False]
+    assert "EpisodeTimeout: seed 0 episode 1 ran past episode_timeout_s=0.5 s" in df["error"][1]
+    with pytest.raises(ValueError, match="episode_timeout_s"):
+        evaluate(tp.Constant(), toy_id, episode_timeout_s=-1)
+
+
+def test_relative_gap_is_undefined_where_opt_is_zero(toy_id: str, tmp_path) -> None:
+    # Action 0 costs nothing: OPT's objective is exactly 0 and the relative gap undefined.
+    df = compare({"worst": tp.WorstPlanner(), "opt": tp.ExactPlanner()}, toy_id, seeds=(0, 1),
+                 env_kwargs={"zero_cost_action": 0}, progress=False)  # fmt: skip
+    opt = df[df.policy == "opt"]
+    worst = df[df.policy == "worst"]
+    assert (opt["objective"] == 0).all()
+    assert df["gap_to_opt"].isna().all()  # not 1e12 x the absolute gap
+    np.testing.assert_allclose(worst["gap_abs"], worst["objective"])
+    assert (worst["gap_abs"] > 0).all()
+    from leo_envs.harness import save_table
+
+    back = pd.read_csv(save_table(df, tmp_path / "r.csv"), keep_default_na=False)
+    assert (back["gap_to_opt"] == "").all()  # empty cells in the CSV
+    assert (back["gap_abs"] != "").all()
+
+
+def test_planner_banner_does_not_reach_stdout(toy_id: str, capfd: pytest.CaptureFixture[str]):
+    df = evaluate(tp.BannerPlanner(), toy_id, seeds=0, episodes=2, progress=False)
+    assert df["error"].isna().all()
+    out = capfd.readouterr().out
+    assert "Running HiGHS" not in out
+    assert out.count("planner says hello") == 2  # other output is kept
 
 
 def test_hooks_seed_reset_observe(toy_id: str) -> None:
@@ -175,5 +240,7 @@ def test_callable_and_env_kwargs_fallback_spec(toy_id: str) -> None:
 def test_bad_arguments(toy_id: str) -> None:
     with pytest.raises(ValueError, match="episodes"):
         evaluate(tp.Constant(), toy_id, episodes=0)
+    with pytest.raises(ValueError, match="episodes"):
+        compare({"c": tp.Constant()}, toy_id, episodes=0)
     with pytest.raises(ValueError, match="seeds"):
         evaluate(tp.Constant(), toy_id, seeds=())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 import toy_policies as tp
 
 from leo_envs.harness import compare, print_summary, save_table, summary_table
-from leo_envs.harness.io import log_tensorboard
+from leo_envs.harness.io import check_output_dir, check_table_path, log_tensorboard
 
 
 @pytest.fixture
@@ -79,3 +81,47 @@ def test_summary_table(results: pd.DataFrame, capsys: pytest.CaptureFixture[str]
     assert table.set_index("policy").loc["opt", "gap_to_opt_mean"] == 0
     text = print_summary(results)
     assert "±" in text and "raising" in capsys.readouterr().out
+
+
+def test_saved_tables_get_normal_permissions(results: pd.DataFrame, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        for name in ("r.csv", "r.parquet"):
+            path = save_table(results, tmp_path / name)
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, name  # not mkstemp's 0600
+    finally:
+        os.umask(umask)
+
+
+def test_output_paths_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is not a folder"):
+        check_table_path(tmp_path / "file" / "r.csv")
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(ValueError, match="is a folder"):
+        check_table_path(tmp_path / "d.csv")
+    with pytest.raises(ValueError, match="not a folder"):
+        check_output_dir(tmp_path / "file", "--tensorboard")
+    assert check_table_path(tmp_path / "new" / "dir" / "r.csv") == tmp_path / "new/dir/r.csv"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+
+
+def test_plot_axes_name_units_direction_and_percent(toy_id: str) -> None:
+    from leo_envs.harness.plot import summary_figure
+
+    df = compare({"worst": tp.WorstPlanner(), "opt": tp.ExactPlanner()}, toy_id, seeds=(0, 1),
+                 progress=False)  # fmt: skip
+    axes = summary_figure(df).axes
+    labels = [ax.get_ylabel() for ax in axes]
+    assert len(axes) == 2 and "lower is better" in labels[0] and "(%)" in labels[1]
+    worst_gap = df.loc[df.policy == "worst", "gap_to_opt"].mean()
+    heights = [bar.get_height() for bar in axes[1].patches]
+    assert heights[0] == pytest.approx(100 * worst_gap)  # drawn in %
+    assert all(ax.get_xlabel() == "policy" for ax in axes)
+    # OPT == 0: the relative gap is n/a and the absolute gap gets its own panel.
+    zero = compare({"worst": tp.WorstPlanner(), "opt": tp.ExactPlanner()}, toy_id, seeds=0,
+                   env_kwargs={"zero_cost_action": 0}, progress=False)  # fmt: skip
+    axes = summary_figure(zero).axes
+    assert [ax.get_title() for ax in axes] == ["objective", "gap to opt", "gap abs"]
+    assert "n/a" in [t.get_text() for t in axes[1].texts]
+    assert "absolute gap" in axes[2].get_ylabel()

@@ -132,3 +132,36 @@ def test_harness_never_imports_agents_or_baselines() -> None:
             assert not roots & {"agents", "baselines"}, f"{path.name} imports {roots}"
         text = path.read_text()
         assert '"baselines' not in text and '"agents' not in text, path.name
+
+
+def test_family_names_and_unambiguous_short_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    group = "leo_envs.policies"
+    eps = {
+        "fam_a.greedy": EntryPoint("fam_a.greedy", "toy_policies:Greedy", group),
+        "fam_b.greedy": EntryPoint("fam_b.greedy", "toy_policies:Constant", group),
+        "fam_a.opt": EntryPoint("fam_a.opt", "toy_policies:ExactPlanner", group),
+    }
+    monkeypatch.setattr(policy_mod, "available_policies", lambda: eps)
+    assert isinstance(resolve_policy("fam_a.opt"), tp.ExactPlanner)
+    assert isinstance(resolve_policy("opt"), tp.ExactPlanner)  # one family provides it
+    with pytest.raises(ValueError, match=r"ambiguous: fam_a\.greedy, fam_b\.greedy"):
+        resolve_policy("greedy")
+    assert isinstance(resolve_policy("greedy", env_id="leo_envs/FamB-v0"), tp.Constant)
+    assert isinstance(as_policy("greedy", env_id="x:leo_envs/FamA-v3"), tp.Greedy)
+
+
+def test_env_family() -> None:
+    assert policy_mod.env_family("leo_envs/LinkScheduling-v0") == "link_scheduling"
+    assert policy_mod.env_family("leo_envs/GreenOffloading-v1") == "green_offloading"
+
+
+def test_installed_names_are_family_qualified() -> None:
+    names = set(policy_mod.available_policies())
+    assert {"link_scheduling.greedy", "link_scheduling.opt", "link_scheduling.random"} <= names
+    assert type(resolve_policy("greedy")).__name__ == "Greedy"  # the short name still works
+    assert type(resolve_policy("link_scheduling.admm")).__name__ == "ADMMHeu"
+
+
+def test_plain_function_spec_is_wrapped_not_called() -> None:
+    pol = resolve_policy("toy_policies:first_action")
+    assert isinstance(pol, CallablePolicy) and pol.act(None, {}) == 0

@@ -8,6 +8,7 @@ The RNG is used only at reset, so the episode sequence of a seed is independent 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
@@ -25,9 +26,19 @@ class ToyEnv(gym.Env):
     metadata = {"render_modes": []}  # noqa: RUF012
 
     def __init__(
-        self, n_steps: int = 5, n_actions: int = 3, task_every: int = 2, label: Any = None
+        self,
+        n_steps: int = 5,
+        n_actions: int = 3,
+        task_every: int = 2,
+        label: Any = None,
+        nan_episode: int | None = None,
+        zero_cost_action: int | None = None,
     ) -> None:
+        if not isinstance(n_steps, int) or n_steps < 1:
+            raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
         self.label = label  # an arbitrary (maybe not JSON-able) kwarg, unused
+        self.nan_episode = nan_episode  # this episode's objective is NaN (a broken metric)
+        self.zero_cost_action = zero_cost_action  # this action costs 0: the optimum is 0
         self.n_steps = n_steps
         self.n_actions = n_actions
         self.task_every = task_every
@@ -52,6 +63,8 @@ class ToyEnv(gym.Env):
         super().reset(seed=seed)
         self._episode = 0 if seed is not None else self._episode + 1
         self._costs = self.np_random.uniform(1.0, 2.0, (self.n_steps, self.n_actions))
+        if self.zero_cost_action is not None:
+            self._costs[:, self.zero_cost_action] = 0.0
         self._t = 0
         self._total = 0.0
         return self._obs(), {"task_id": self._task(), "action_mask": np.ones(self.n_actions, bool)}
@@ -72,7 +85,7 @@ class ToyEnv(gym.Env):
         }
         if terminated:
             info.update(
-                objective=self._total,
+                objective=math.nan if self._episode == self.nan_episode else self._total,
                 delivered_bits=np.float64(1e6 * self._t),
                 done_flag=True,
                 episode=self._episode,  # clashes with a harness column: logged as info.episode

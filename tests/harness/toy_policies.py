@@ -102,3 +102,74 @@ def crash_worker() -> Any:
     import os
 
     os._exit(3)
+
+
+def first_action(obs: Any, info: dict[str, Any]) -> int:
+    """A plain function policy: always action 0."""
+    return 0
+
+
+class _OnEpisode:
+    """Base: does something bad at ``episode`` of seed ``seed`` (read from the toy env)."""
+
+    seed_value = 0
+    episode = 1
+
+    def __init__(self) -> None:
+        self._seed: int | None = None
+        self._bad = False
+
+    def seed(self, seed: int) -> None:
+        self._seed = seed
+
+    def reset(self, env: Any) -> None:
+        self._bad = self._seed == self.seed_value and env._episode == self.episode
+
+    def act(self, obs: Any, info: dict[str, Any]) -> int:
+        if self._bad:
+            self.misbehave()
+        return int(np.argmin(obs[1:]))
+
+    def misbehave(self) -> None:
+        raise NotImplementedError
+
+
+class KillOnEpisode1(_OnEpisode):
+    """SIGKILLs its own process during seed 0, episode 1 (a crashing native extension)."""
+
+    def misbehave(self) -> None:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class SleepOnEpisode1(_OnEpisode):
+    """Sleeps for a minute during seed 0, episode 1."""
+
+    def misbehave(self) -> None:
+        import time
+
+        time.sleep(60)
+
+
+class DeafSleepOnEpisode1(_OnEpisode):
+    """Blocks SIGALRM and sleeps during seed 0, episode 1: only a kill stops it."""
+
+    def misbehave(self) -> None:
+        import signal
+        import time
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
+
+
+class BannerPlanner(ExactPlanner):
+    """Writes a HiGHS-like banner and a normal line to file descriptor 1 while planning."""
+
+    def plan(self, instance: dict[str, Any]) -> np.ndarray:
+        import os
+
+        os.write(1, b"Running HiGHS 1.16.0 (git hash: f3f113d): Copyright (c) 2026 under MIT\n")
+        os.write(1, b"planner says hello\n")
+        return super().plan(instance)

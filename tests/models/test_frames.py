@@ -16,6 +16,8 @@ from sgp4.propagation import gstime
 from leo_envs.models.frames import (
     WGS84_A_KM,
     WGS84_F,
+    enu_basis,
+    enu_offset_to_geodetic,
     geodetic_to_ecef_km,
     gmst_rad,
     julian_date,
@@ -229,3 +231,38 @@ def test_look_angles_rejects_bad_shapes() -> None:
         look_angles(np.zeros((4, 3)), np.zeros((2, 2)), 0.0, 0.0)
     with pytest.raises(ValueError, match="ground_lat_deg"):
         look_angles(np.zeros((4, 3)), 95.0, 0.0, 0.0)
+
+
+# --------------------------------------------------------------------------- local offsets
+
+
+@pytest.mark.parametrize("lat", [0.0, 45.0, -60.0, 80.0])
+def test_enu_offsets_land_at_their_distance_on_the_ellipsoid(lat: float) -> None:
+    east = np.array([1000.0, 0.0, -10_000.0, 3000.0])
+    north = np.array([0.0, 1000.0, 0.0, -4000.0])
+    new_lat, new_lon = enu_offset_to_geodetic(lat, 20.0, east, north)
+    site = geodetic_to_ecef_km(lat, 20.0, 0.0)
+    points = geodetic_to_ecef_km(new_lat, new_lon, 0.0)
+    chord_m = np.linalg.norm(points - site, axis=1) * 1e3
+    # curvature shortens a 10 km chord by L^3 / (24 r^2) < 5 mm; a sphere of 6371 km
+    # would be off by up to 0.4 % (40 m at 10 km)
+    np.testing.assert_allclose(chord_m, np.hypot(east, north), atol=0.05)
+    # the offsets point where the site's ENU basis says (east along row 0, north along
+    # row 1), up to the curvature and meridian convergence ~ L^2 / R (1 + tan|lat|)
+    basis = enu_basis(lat, 20.0)
+    enu = (points - site) @ basis.T * 1e3
+    length = np.hypot(east, north)
+    slack = 2e-3 * length * (1.0 + math.tan(math.radians(abs(lat)))) + 1e-6
+    assert np.all(np.abs(enu[:, 0] - east) <= slack)
+    assert np.all(np.abs(enu[:, 1] - north) <= slack)
+
+
+def test_enu_basis_is_orthonormal_and_up_is_the_ellipsoid_normal() -> None:
+    basis = enu_basis(np.array([10.0, 50.0]), np.array([0.0, 120.0]))
+    assert basis.shape == (2, 3, 3)
+    for b in basis:
+        np.testing.assert_allclose(b @ b.T, np.eye(3), atol=1e-15)
+    # the normal at geodetic latitude 50 deg makes a 50 deg angle with the equator
+    assert math.degrees(math.asin(basis[1, 2, 2])) == pytest.approx(50.0, abs=1e-12)
+    with pytest.raises(ValueError, match="lat_deg"):
+        enu_offset_to_geodetic(90.0, 0.0, 1.0, 1.0)

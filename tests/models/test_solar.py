@@ -56,7 +56,7 @@ def test_ghi_is_zero_whenever_the_sun_is_below_the_horizon():
 
 
 def test_resampled_slots_are_zero_while_the_sun_is_down():
-    day = 172  # 21 June
+    day = 172  # 22 June
     hourly = ghi_trace_w_m2(day * 24, 24)
     starts = (
         YEAR_START_UTC

@@ -151,3 +151,65 @@ def test_malformed_tle_line_numbers_count_blank_lines() -> None:
 def test_empty_tle_input_raises() -> None:
     with pytest.raises(ValueError, match="no TLEs found"):
         load_tle("\n\n  \n")
+
+
+# --------------------------------------------------------------------------- bad characters
+
+
+def _old_checksum(line: str) -> str:
+    """The checksum a parser trusting ``str.isdigit`` computes (what an attacker matches)."""
+    total = sum(int(c) if c.isdecimal() else (1 if c == "-" else 0) for c in line[:68])
+    return str(total % 10)
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\u00b2", "SUPERSCRIPT TWO"),
+        ("\u0663", "ARABIC-INDIC DIGIT THREE"),
+        ("\uff13", "FULLWIDTH DIGIT THREE"),
+    ],
+)
+@pytest.mark.parametrize(("which", "column"), [(1, 25), (2, 60)])
+def test_non_ascii_digits_are_rejected_with_file_and_line(
+    tmp_path: Path, char: str, name: str, which: int, column: int
+) -> None:
+    # column 25 is in the epoch day of line 1, column 60 in the mean motion of line 2
+    lines = [L0, L1, L2]
+    bad = lines[which]
+    bad = bad[: column - 1] + char + bad[column:68]
+    lines[which] = bad + _old_checksum(bad)
+    path = _write(tmp_path, lines)
+    with pytest.raises(ValueError, match="non-ASCII") as info:
+        load_tle(path)
+    msg = str(info.value)
+    assert f"{path}: line {which + 1}:" in msg
+    assert name in msg and f"column {column}" in msg
+    # the same from text
+    with pytest.raises(ValueError, match=rf"<text>: line {which + 1}: .*non-ASCII"):
+        load_tle("\n".join(lines) + "\n")
+
+
+def test_ascii_checks_do_not_accept_unicode_digits() -> None:
+    assert tle_checksum("1 \u0663\u0663") == 1  # only '1' counts
+    # a name line may carry any characters
+    c = load_tle(f"STARLINK-\u0394\n{L1}\n{L2}\n")
+    assert c.names == ("STARLINK-\u0394",)
+
+
+def test_empty_and_over_long_paths_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="path_or_text is empty"):
+        load_tle("")
+    with pytest.raises(ValueError, match="path_or_text is empty"):
+        load_tle("   ")
+    with pytest.raises(ValueError, match="not a usable path"):
+        load_tle("x" * 5000)
+    with pytest.raises(ValueError, match="not a usable path"):
+        load_tle(str(tmp_path / ("y" * 300)))
+    # a single data line without its partner is read as a path: the message says why
+    with pytest.raises(FileNotFoundError, match="newlines"):
+        load_tle(L1)
+    binary = tmp_path / "binary.tle"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    with pytest.raises(ValueError, match="UTF-8"):
+        load_tle(binary)

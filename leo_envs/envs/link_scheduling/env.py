@@ -11,6 +11,7 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
 from leo_envs.envs.link_scheduling import scenarios
@@ -121,7 +122,10 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     dB / 10, clipped to [-5, 8]; `delivered/demand` in [0, 1]; `demand_mbit/100` in [0, 10];
     `threshold/demand` (served threshold D_th / D); `weight/max_weight` priority; `is_iot`;
     `present`. Then `slots_left/T` and `present/max_devices`. Absent device slots read -5
-    (no signal) in the SNR columns and 0 elsewhere.
+    (no signal) in the SNR columns and 0 elsewhere. The layout is feature-major (a
+    [10, K] grid, convolution-friendly, then the two globals):
+
+    {observation_table}
 
     ## Rewards
 
@@ -166,6 +170,25 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
     n_devices=80, scenario="user_churn")`, or `config=LinkSchedulingConfig(...)`. Defaults
     the paper leaves open (antenna gains, K-factor, chi, path-loss exponent, demands,
     thresholds, weights) are documented on the config's fields and in the README.
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> env = gym.make("leo_envs/LinkScheduling-v0", n_devices=6, max_devices=8)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space
+    ((82,), MultiDiscrete([9 9 9 9]))
+    >>> obs, reward, terminated, truncated, info = env.step([0, 1, 2, 3])
+    >>> sorted(k for k in ("objective", "played_action", "task_id") if k in info)
+    ['objective', 'played_action', 'task_id']
+    >>> info["played_action"].shape, 0.0 <= reward <= 2.0
+    ((4,), True)
+    >>> train = env.unwrapped.task_set("train")   # fixed tasks for meta-training
+    >>> obs, info = env.reset(options={"task": train[0]})
+    >>> info["task_id"] == train[0].task_id
+    True
 
     ## Offline planning
 
@@ -404,3 +427,19 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
             cell_radius_m=self.config.cell_radius_m,
             leo_elevation_deg=task.leo_elevation_deg,
         )
+
+
+OBSERVATION_ROWS = (
+    *((f"snr_db/10[{name}].device<k>", "[-5, 8]",
+       f"interference-free SNR of {name} -> device k this slot, dB / 10")
+      for name in TRANSMITTERS),
+    ("delivered/demand.device<k>", "[0, 1]", "share of device k's demand delivered so far"),
+    ("demand_mbit/100.device<k>", "[0, 10]", "device k's demand D_k in Mbit / 100"),
+    ("threshold/demand.device<k>", "[0, 1]", "served threshold D_th / D of device k"),
+    ("weight/max_weight.device<k>", "[0, 1]", "priority weight of device k (normalised)"),
+    ("is_iot.device<k>", "{0, 1}", "dual-mode IoT terminal (the LEO can serve it)"),
+    ("present.device<k>", "{0, 1}", "device slot k is occupied"),
+    ("slots_left/T", "[0, 1]", "slots left in the episode / T"),
+    ("present/max_devices", "[0, 1]", "present devices / K"),
+)
+fill_card(LinkSchedulingEnv, LinkSchedulingConfig, OBSERVATION_ROWS)

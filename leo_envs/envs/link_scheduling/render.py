@@ -53,30 +53,22 @@ def render_rgb(frame: LinkSchedulingFrame) -> NDArray[np.uint8]:
     fig = new_figure(FRAME_SIZE)
     ax = fig.add_subplot(111)
     present, xy = frame.present_mask, frame.positions_m / 1e3
-    cellular = present & ~frame.is_iot
-    iot = present & frame.is_iot
-    scatter = ax.scatter(
-        xy[cellular, 0],
-        xy[cellular, 1],
-        c=frame.delivered_fraction[cellular],
-        cmap="viridis",
-        vmin=0,
-        vmax=1,
-        s=16,
-        marker="o",
-        label="cellular device",
+    kinds = (
+        (present & ~frame.is_iot, "o", 16, "cellular device"),
+        (present & frame.is_iot, "s", 34, "IoT device (LEO-capable)"),
     )
-    ax.scatter(
-        xy[iot, 0],
-        xy[iot, 1],
-        c=frame.delivered_fraction[iot],
-        cmap="viridis",
-        vmin=0,
-        vmax=1,
-        s=34,
-        marker="s",
-        label="IoT device (LEO-capable)",
-    )
+    for mask, marker, size, label in kinds:
+        scatter = ax.scatter(
+            xy[mask, 0],
+            xy[mask, 1],
+            c=frame.delivered_fraction[mask],
+            cmap="viridis",
+            vmin=0,
+            vmax=1,
+            s=size,
+            marker=marker,
+            label=label,
+        )
     fig.colorbar(scatter, ax=ax, label="delivered / demand", fraction=0.046, pad=0.04)
     towers = frame.transmitter_positions_m / 1e3
     ax.scatter(towers[:1, 0], towers[:1, 1], marker="^", c="red", s=80, label="BS")

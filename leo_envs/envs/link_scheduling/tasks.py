@@ -9,23 +9,18 @@ demands and FSMC small-scale fading paths; that draw is all that happens at rese
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from leo_envs.envs.link_scheduling import radio
+from leo_envs.envs.link_scheduling import geometry, radio
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
-from leo_envs.models import channels, frames, fsmc, shells, tle
+from leo_envs.models import channels, fsmc
 from leo_envs.tasks import Task, check_array_field, derived_field
 
-EARTH_RADIUS_M = 6_371_000.0
-ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
 BAND = np.array([0, 1, 1, 1], dtype=np.int64)  # LEO in Ka, BS and TSTs in C
-PASS_TABLE_HOURS = 6.0
-PASS_TABLE_STEP_S = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +31,7 @@ class LinkSchedulingTask(Task):
     slots (absent ones have ``present=False``): ``positions_m`` [K, 2] east/north offsets
     from the BS (m), ``present``, ``is_iot``, ``weight`` (priority, > 0); the demand range
     (Mbit), the rain attenuation chi (dB/km), ``blockage_db`` [J, K] extra loss per link,
-    and the LEO pass (s after ``ORBIT_EPOCH``).
+    and the LEO pass (s after ``geometry.ORBIT_EPOCH``).
 
     Derived when the task is built for a config (``LinkSchedulingTask.build(config=...,
     ...)``): ``large_scale_gain`` [T, J, K] (path loss, antenna gains, pitch-angle
@@ -149,76 +144,6 @@ def transmitter_positions_m(config: LinkSchedulingConfig) -> NDArray[np.float64]
     return np.array([[0.0, 0.0], *[(r * np.cos(a), r * np.sin(a)) for a in angles]])
 
 
-@lru_cache(maxsize=16)
-def _constellation(altitude_km: float, inclination_deg: float) -> tle.Constellation:
-    return shells.walker_delta(6, 11, 2, altitude_km, inclination_deg, ORBIT_EPOCH)
-
-
-@lru_cache(maxsize=16)
-def pass_table(
-    altitude_km: float, inclination_deg: float, lat_deg: float, lon_deg: float,
-    min_elevation_deg: float,
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Times (s after ``ORBIT_EPOCH``) when a satellite is above ``min_elevation_deg``
-    over the site, and the index of the highest one, sampled every 10 s over 6 h (SGP4).
-    """
-    shell = _constellation(altitude_km, inclination_deg)
-    seconds = np.arange(0.0, PASS_TABLE_HOURS * 3600.0, PASS_TABLE_STEP_S)
-    elevation = _elevations(shell, seconds, lat_deg, lon_deg)  # [n_sat, n_time]
-    best = np.argmax(elevation, axis=0)
-    visible = elevation[best, np.arange(seconds.size)] >= min_elevation_deg
-    if not visible.any():
-        raise ValueError(
-            f"leo_min_elevation_deg={min_elevation_deg} is never reached over the site in "
-            f"{PASS_TABLE_HOURS} h; lower it"
-        )
-    return seconds[visible], best[visible]
-
-
-def _times(seconds: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    jd0, fr0 = frames.julian_date(np.array([np.datetime64(ORBIT_EPOCH.replace(tzinfo=None))]))
-    return np.full(seconds.shape, jd0[0]), fr0[0] + seconds / 86_400.0
-
-
-def _sat_ecef_km(shell: tle.Constellation, seconds: NDArray[np.float64]) -> NDArray[np.float64]:
-    jd, fr = _times(seconds)
-    r_teme, _, _ = frames.propagate_teme_km(shell, (jd, fr))
-    return frames.teme_to_ecef_km(r_teme, jd, fr)
-
-
-def _elevations(shell, seconds, lat_deg, lon_deg) -> NDArray[np.float64]:
-    elevation, _, _ = frames.look_angles(_sat_ecef_km(shell, seconds), lat_deg, lon_deg, 0.0)
-    return elevation
-
-
-def leo_geometry(
-    config: LinkSchedulingConfig, pass_time_s: float, positions_m: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
-    """Slant range [T, K] (km) and off-boresight angle [T, K] (rad) from the serving LEO.
-
-    The serving satellite is the highest one over the site at ``pass_time_s``; its beam
-    points at the cell centre. Devices are placed on the ellipsoid by small-offset
-    east/north metres. Also returns the satellite's elevation (deg) over the site.
-    """
-    shell = _constellation(config.leo_altitude_km, config.leo_inclination_deg)
-    seconds = pass_time_s + config.slot_s * np.arange(config.n_slots)
-    sat = _sat_ecef_km(shell, seconds)  # [n_sat, T, 3]
-    elevation, _, _ = frames.look_angles(sat[:, :1], config.site_lat_deg, config.site_lon_deg)
-    serving = int(np.argmax(elevation[:, 0]))
-    sat = sat[serving]  # [T, 3]
-    lat = config.site_lat_deg + np.degrees(positions_m[:, 1] / EARTH_RADIUS_M)
-    lon = config.site_lon_deg + np.degrees(
-        positions_m[:, 0] / (EARTH_RADIUS_M * np.cos(np.radians(config.site_lat_deg)))
-    )
-    devices = frames.geodetic_to_ecef_km(lat, lon, 0.0)  # [K, 3]
-    centre = frames.geodetic_to_ecef_km(config.site_lat_deg, config.site_lon_deg, 0.0)
-    to_device = devices[None, :, :] - sat[:, None, :]
-    to_centre = (centre - sat)[:, None, :]
-    slant_km = np.linalg.norm(to_device, axis=-1)
-    cos_angle = (to_device * to_centre).sum(-1) / (slant_km * np.linalg.norm(to_centre, axis=-1))
-    return slant_km, np.arccos(np.clip(cos_angle, -1.0, 1.0)), float(elevation[serving, 0])
-
-
 def large_scale_gain(
     config: LinkSchedulingConfig,
     positions_m: NDArray[np.float64],
@@ -227,7 +152,7 @@ def large_scale_gain(
     blockage_db: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], float]:
     """[T, J, K] large-scale power gains h/|beta|^2 of eqs. (3)-(6), linear, and LEO elevation."""
-    slant_km, off_boresight, elevation = leo_geometry(config, pass_time_s, positions_m)
+    slant_km, off_boresight, elevation = geometry.leo_geometry(config, pass_time_s, positions_m)
     leo = (
         channels.db_to_linear(config.leo_antenna_gain_dbi)
         * channels.leo_channel_gain_linear(
@@ -344,7 +269,7 @@ def random_devices(
 
 def random_pass_time_s(config: LinkSchedulingConfig, rng: np.random.Generator) -> float:
     """A time (s after the orbit epoch) when a satellite is high enough over the site."""
-    times, _ = pass_table(
+    times, _ = geometry.pass_table(
         config.leo_altitude_km, config.leo_inclination_deg, config.site_lat_deg,
         config.site_lon_deg, config.leo_min_elevation_deg,
     )

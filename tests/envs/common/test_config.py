@@ -29,7 +29,9 @@ class ToyConfig(EnvConfig):
     """Mode: a or b."""
 
     def __post_init__(self):
-        self.check_fields({"n_sites": (1, 10), "power_w": (0.0, 100.0, True), "mode": (("a", "b"),)})
+        self.check_fields(
+            {"n_sites": (1, 10), "power_w": (0.0, 100.0, True), "mode": (("a", "b"),)}
+        )
 
 
 def test_int_fields_accept_numpy_ints_and_reject_floats_naming_the_field():
@@ -61,7 +63,7 @@ def test_choices_overrides_and_resolve():
         ToyConfig(mode="c")
     base = ToyConfig(n_sites=2)
     assert ToyConfig.from_overrides(base, power_w=1.0) == ToyConfig(n_sites=2, power_w=1.0)
-    with pytest.raises(TypeError, match="n_site.*valid"):
+    with pytest.raises(TypeError, match=r"n_site.*valid"):
         ToyConfig.from_overrides(n_site=2)
     assert ToyConfig.resolve(base, {"mode": "b"}).mode == "b"
     with pytest.raises(TypeError, match="ToyConfig"):
@@ -84,7 +86,9 @@ def test_helpers_directly():
 
 def test_field_docs_feed_the_arguments_table():
     assert field_docs(ToyConfig) == {
-        "n_sites": "Number of sites.", "power_w": "Transmit power, W.", "mode": "Mode: a or b."
+        "n_sites": "Number of sites.",
+        "power_w": "Transmit power, W.",
+        "mode": "Mode: a or b.",
     }
     table = arguments_table(ToyConfig)
     assert "| `power_w` | `2.0` | Transmit power, W. |" in table

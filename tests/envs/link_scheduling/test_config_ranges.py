@@ -11,13 +11,21 @@ from leo_envs.envs.link_scheduling.config import RANGES, LinkSchedulingConfig
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
 SMALL = {"n_devices": 6, "max_devices": 8}
-GEOMETRY = {"leo_altitude_km", "leo_inclination_deg", "site_lat_deg", "site_lon_deg",
-            "leo_min_elevation_deg"}
+GEOMETRY = {
+    "leo_altitude_km",
+    "leo_inclination_deg",
+    "site_lat_deg",
+    "site_lon_deg",
+    "leo_min_elevation_deg",
+}
 
 
 def test_every_numeric_field_has_a_finite_range():
-    numeric = {name for name, value in LinkSchedulingConfig().to_dict().items()
-               if isinstance(value, int | float) and not isinstance(value, bool)}
+    numeric = {
+        name
+        for name, value in LinkSchedulingConfig().to_dict().items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
     assert numeric == set(RANGES)
     assert all(np.isfinite(bound) for low_high in RANGES.values() for bound in low_high[:2])
 
@@ -59,7 +67,9 @@ def test_errors_name_the_field_set_wrong():
     with pytest.raises(ValueError, match="demand_mbit_high must lie in"):
         LinkSchedulingConfig(demand_mbit_high=1e200)
     with pytest.raises(ValueError, match="n_slots, max_devices too large"):
-        LinkSchedulingConfig(n_slots=10_000, max_devices=10_000, n_devices=10, update_interval=10_000)
+        LinkSchedulingConfig(
+            n_slots=10_000, max_devices=10_000, n_devices=10, update_interval=10_000
+        )
     with pytest.raises(TypeError, match="n_devices"):
         LinkSchedulingConfig(n_devices=None)
 

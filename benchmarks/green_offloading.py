@@ -1,0 +1,68 @@
+"""GreenOffloading-v0 throughput, measured side by side against CartPole-v1 in one run.
+
+Prints steps/s of GreenOffloading-v0 (N = 20 sites, default config, one step = one
+15-minute slot with 15 sub-steps) through ``gym.make`` with random actions, episode
+resets included (the sky table is cached per constellation epoch, so a fixed-day task
+pays the orbit propagation once), and CartPole-v1's steps/s in the same process, as a
+ratio. Goal (issue 13): a GreenOffloading step costs <= 3x CartPole's (ratio >= 0.33).
+Every figure is the best of ``--repeats`` runs (the median is printed too).
+
+    python benchmarks/green_offloading.py [--steps 2000] [--repeats 3] [--sites 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import gymnasium as gym
+
+import leo_envs  # noqa: F401  (registers the ids)
+
+ENV_ID = "leo_envs/GreenOffloading-v0"
+
+
+def rate(env: gym.Env, n_steps: int) -> float:
+    """Steps/s of ``env`` under pre-drawn random actions, resets included."""
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(256)]
+    env.reset(seed=0)
+    start = time.perf_counter()
+    for i in range(n_steps):
+        _, _, terminated, truncated, _ = env.step(actions[i % 256])
+        if terminated or truncated:
+            env.reset()
+    return n_steps / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=2000, help="GreenOffloading steps per run")
+    parser.add_argument("--cartpole-steps", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sites", type=int, default=20)
+    args = parser.parse_args(argv)
+    green = gym.make(ENV_ID, n_sites=args.sites)
+    green.reset(seed=0)  # build and cache the day's sky table outside the timing
+    cartpole = gym.make("CartPole-v1")
+    green_rates, cart_rates = [], []
+    for _ in range(args.repeats):
+        cart_rates.append(rate(cartpole, args.cartpole_steps))
+        green_rates.append(rate(green, args.steps))
+    best_green, best_cart = max(green_rates), max(cart_rates)
+    median_cart = statistics.median(cart_rates)
+    print(f"CartPole-v1:        {best_cart:12.0f} steps/s (median {median_cart:.0f})")
+    print(
+        f"GreenOffloading-v0: {best_green:12.0f} steps/s (median "
+        f"{statistics.median(green_rates):.0f}), N = {args.sites} sites"
+    )
+    ratio = best_green / best_cart
+    print(
+        f"ratio green / cartpole = {ratio:.4f} (step cost {1 / ratio:.0f}x CartPole's; "
+        f"goal <= 3x, i.e. ratio >= 0.33: {'met' if ratio >= 1 / 3 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,604 @@
+"""GreenOffloading-v0: the Gymnasium env of paper 003 (see the class docstring, the env card)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+
+from leo_envs.envs.common.card import fill_card
+from leo_envs.envs.common.info import read_only
+from leo_envs.envs.common.render import check_render_mode
+from leo_envs.envs.common.task_api import TaskEnvMixin
+from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
+from leo_envs.envs.green_offloading.dynamics import (
+    SiteState,
+    SlotResult,
+    base_delays,
+    expected_site_energy_j,
+    provisioned_containers,
+    simulate_slot,
+)
+from leo_envs.envs.green_offloading.observation import (
+    BACKLOG_CAP,
+    J_CAP,
+    SNR_SCALE_DB,
+    WAIT_CAP,
+    ObservationLayout,
+)
+from leo_envs.envs.green_offloading.render import GreenFrame, render_ansi, render_rgb
+from leo_envs.envs.green_offloading.sky import SkyTable, sky_table
+from leo_envs.envs.green_offloading.tasks import (
+    SCENARIOS,
+    GreenOffloadingTask,
+    initial_task,
+    sample_tasks,
+)
+from leo_envs.envs.green_offloading.traces import SITES, EpisodeTraces, build_traces
+from leo_envs.tasks import TaskSchedule
+
+ACTION_TOLERANCE = 1e-6
+"""Actions this far outside [-1, 1] (float32 rounding) are clipped; further out is an error."""
+
+
+def shares_to_action(shares: NDArray) -> NDArray[np.float32]:
+    """Env action from per-site shares in [0, 1] (admit, satellite, containers): 2 x - 1."""
+    return (2.0 * np.asarray(shares, dtype=np.float64) - 1.0).astype(np.float32)
+
+
+def action_to_shares(action: NDArray) -> NDArray[np.float64]:
+    """Per-site shares in [0, 1] from an env action in [-1, 1]: (a + 1) / 2."""
+    return (np.asarray(action, dtype=np.float64) + 1.0) / 2.0
+
+
+@dataclass(frozen=True)
+class GreenOffloadingInstance:
+    """The episode's offline problem data (``env.unwrapped.instance()``).
+
+    Everything the env draws at reset: true and forecast harvest and load, arrivals per
+    sub-step, the visible satellites with their SNR per sub-step, the satellites' capacity
+    left by their background load, and the initial battery and containers. An oracle
+    planner uses the truths; the paper's look-ahead uses the forecasts.
+    """
+
+    config: GreenOffloadingConfig
+    task: GreenOffloadingTask
+    traces: EpisodeTraces
+    sky: SkyTable
+    sat_capacity_rate: NDArray[np.float64]  # [n_sat] tasks/s left for our sites
+    initial_battery_j: NDArray[np.float64]  # [N]
+    initial_containers: NDArray[np.int64]  # [N]
+
+
+def task_schedule(config: GreenOffloadingConfig) -> TaskSchedule:
+    """Tasks switch between episodes, every ``update_interval // n_slots`` episodes (at
+    least one), by the config's scenario."""
+    scenario = SCENARIOS.get(config.scenario)
+    return TaskSchedule(
+        max(1, config.update_interval // config.n_slots),
+        functools.partial(scenario.next_task, config),
+    )
+
+
+class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.float32]]):
+    """
+    ## Description
+
+    Energy management of N = 20 solar-powered base-station sites with edge computing in a
+    protected area (Dlamini, Mulatu, Vilakati, "Satellite-based assisted-offloading for
+    energy-constrained edge networks", IJEECS 41(3), 2026). Visitors' devices offload
+    delay-sensitive tasks (3 MB up, 0.1 MB down, bound sigma = 0.8 s) to their base
+    station. Each site runs on a PV panel and a 100 kJ battery (eqs. 9-11), hosts 20 MEC
+    containers, and has a Starlink terminal (Ka band, 30 GHz, EIRP 34.9 dBW, G/T 15.84
+    dB/K, 10 MHz) through which it may forward tasks to the containers of a visible
+    satellite (assisted offloading, AO). Every 15-minute slot the agent decides, per site,
+    how much work to admit, how much of it to forward, and how many containers to run. The
+    goal of the paper is to minimise the sites' energy consumption while meeting sigma.
+
+    Physics: satellites come from real TLEs (421 Starlink satellites of 2020-05-07, shipped)
+    or a Walker shell, propagated with SGP4 by the orbit model's `VisibilityIndex` (elevation
+    mask 25 deg); the link SNR is eq. (4) with FSPL (eq. 5) on the true slant range, the rate
+    Shannon's. Delays are eqs. (12)-(14) with fluid Lindley queues on a 60-s sub-grid (local
+    containers, the site's Starlink uplink, each satellite's containers under a background
+    load); a task later than sigma is dropped with probability 1 - (sigma/t)^4 and half the
+    drops retry. Energy is eqs. (6)-(8): BS 10.6 W and the always-on 50 W terminal, 5 W per
+    idle container plus 5 W per busy one, 50 J per container switch, per-byte radio terms.
+    Irradiance is the Greensboro TMY3 year shipped with leo-envs (from pvlib's bundled
+    file; interval averages labelled by the slot start, zero while the sun is down), scaled
+    by a 500 W PV peak. Documented choices ([C]) are listed on `GreenOffloadingConfig`.
+
+    ## Action Space
+
+    `Box(-1, 1, (N, 3), float32)` (symmetric, as SB3 recommends), mapped to shares
+    x = (a + 1) / 2 in [0, 1] per site: admit share of arriving tasks (the rest is dropped
+    at once), share of the admitted tasks forwarded to a satellite, active-container
+    fraction (G_on = round(20 x)); `shares_to_action` / `action_to_shares` convert. The
+    serving satellite is chosen by the paper's queue rule each sub-step (SNR >= 10 dB,
+    least expected wait, expected delay below sigma); forwarded tasks with no such
+    satellite are dropped (`drop_no_sat`). Actions outside [-1, 1] (beyond
+    float32 rounding), NaN or a wrong shape raise `ValueError`; the state is unchanged.
+    `info["played_action"]` holds the shares actually applied.
+
+    ## Observation Space
+
+    Flat `Box(float32)` of `N * (3H + 10) + 2` values (H = `forecast_horizon`, default 2);
+    `env.unwrapped.layout.split(obs)` names them. Per site: battery level / capacity;
+    harvest forecasts for the coming H slots and their clear-sky values (/ PV peak x tau);
+    load forecasts (tasks per slot / (peak rate x tau)); last slot's harvest, clear-sky
+    harvest and arrivals; containers on / G; local backlog; share of the coming slot's
+    sub-steps with an eligible satellite; best eligible SNR / 50 dB; least expected
+    satellite wait / sigma; J_n = (battery + harvest forecast) / expected consumption with
+    all work local (the paper's rule: J_n >= 1 -> LO). Then sin and cos of the local hour.
+
+    {observation_table}
+
+    Forecasts are noisy oracles: Gaussian noise of `forecast_error x sqrt(lead)` on the
+    clear-sky index (and on the relative load), one scale for an oracle and a learned model.
+
+    ## Rewards
+
+    r_t = -(sum_n beta^site_n / sum_n beta^bench_n) - w_d drops/attempts
+    - w_b mean_n(backup_n) / E_ref - w_s mean(max(0, delay - sigma)) / sigma,
+    with beta^bench the no-management reference (all 20 containers on, everything local),
+    so the first term is -(1 - energy saving), the paper's metric. Backup energy is what
+    the battery could not supply (GENM's purchased grid energy). `info` carries
+    `objective` (the episode's energy saving so far, 1 - sum of beta^site / sum of
+    beta^bench over the played slots: the paper's metric, higher is better), `energy_j`,
+    `energy_bench_j`,
+    `energy_saving` (this slot's), `delay_s` (mean over served tasks), `dropped` (attempts dropped),
+    `drop_rate`, `harvest_j`, `battery_j`, `backup_j`, `slot_s`, `elapsed_s`, `task_id`,
+    `task_switched`, `seq_idx`, `played_action` and per-site arrays `site_<name>` for
+    <name> in (`energy_j`, `energy_bs_j`, `energy_edge_j`, `energy_bench_j`, `harvest_j`,
+    `battery_j`, `backup_j`, `spilled_j`, `J_ratio`, `arrived`, `attempts`, `local`, `sat`,
+    `dropped`, `drop_no_sat`, `rejected`, `delay_s`, `delay_excess_sum_s`, `containers_on`,
+    `serving_sats`).
+
+    ## Starting State
+
+    Local midnight of the task's day; batteries at `initial_battery_fraction` (50 %), all
+    containers on (an unmanaged site), empty queues. Reset draws the site load weights
+    (N x Dirichlet(2)), Poisson arrivals per sub-step, the forecast noise and the
+    satellites' background loads from the seed.
+
+    ## Episode End
+
+    Truncated after `n_slots` slots (96 = one day); nothing terminates earlier.
+
+    ## Non-stationarity / tasks
+
+    A task (`GreenOffloadingTask`) is the site location ('greensboro' or the paper's
+    'hlane', Eswatini, via the clear-sky-index transfer), the weather day of the typical
+    year, the forecast error and the constellation epoch (hours after the TLE epoch).
+    `scenario`: `fixed_day` (stationary), `daily_weather` (new day at each switch),
+    `random_task` (every dimension redrawn); switches happen between episodes, every
+    `update_interval // n_slots` episodes. `sample_tasks`, `set_task`, `get_task`,
+    `task_set(split)` and `reset(options={"task": task})` follow the house task API.
+
+    ## Arguments
+
+    Any field of `GreenOffloadingConfig` (Table 1 values are defaults), e.g.
+    `gym.make("leo_envs/GreenOffloading-v0", n_sites=5, forecast_horizon=4)`, or
+    `config=GreenOffloadingConfig(...)`.
+
+    {arguments_table}
+
+    ## Examples
+
+    >>> import gymnasium as gym, leo_envs
+    >>> from leo_envs.envs.green_offloading.env import shares_to_action
+    >>> env = gym.make("leo_envs/GreenOffloading-v0", n_sites=2, n_slots=4)
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, env.action_space.shape
+    ((34,), (2, 3))
+    >>> keep_local = shares_to_action([[1.0, 0.0, 0.25], [1.0, 0.0, 0.25]])  # 5 containers
+    >>> obs, reward, terminated, truncated, info = env.step(keep_local)
+    >>> info["site_containers_on"].tolist(), info["drop_rate"], 0.0 < info["energy_saving"] < 1.0
+    ([5, 5], 0.0, True)
+    >>> train = env.unwrapped.task_set("train")   # fixed tasks for meta-training
+    >>> obs, info = env.reset(options={"task": train[0]})
+    >>> info["task_id"] == train[0].task_id
+    True
+
+    ## Offline planning
+
+    `env.unwrapped.instance()` returns the `GreenOffloadingInstance` of the episode (true
+    and forecast traces, sub-step arrivals, the satellite table with SNR, satellite
+    capacities) for look-ahead planners and oracles.
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    task_class = GreenOffloadingTask
+
+    def __init__(
+        self,
+        config: GreenOffloadingConfig | None = None,
+        render_mode: str | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.config = GreenOffloadingConfig.resolve(config, overrides)
+        cfg = self.config
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.layout = ObservationLayout(cfg.n_sites, cfg.forecast_horizon)
+        low, high = self.layout.bounds()
+        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, (cfg.n_sites, 3), dtype=np.float32)
+        self._schedule = task_schedule(cfg)
+        self._pending_task = None
+        self._energy_peak_j = max(cfg.pv_peak_w * cfg.slot_s, 1e-9)
+        self._load_ref = max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)
+        self._episode: _Episode | None = None
+        self._sky_derived: tuple | None = None
+
+    # ------------------------------------------------------------------ API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[NDArray[np.float32], dict[str, Any]]:
+        option = self._task_option(options)  # validated before any state changes
+        new_sequence = seed is not None or not self._schedule.started
+        super().reset(seed=seed)
+        self._reset_task(new_sequence, option)
+        self._episode = self._new_episode(self._schedule.task)
+        # The task id is a content hash: computed once per episode, not per step.
+        self._task_fields = self._schedule.info_fields()
+        obs = self._observation()
+        info = self._info(None, np.zeros((self.config.n_sites, 3)))
+        self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
+        return obs, info
+
+    def step(
+        self, action: NDArray[np.float32]
+    ) -> tuple[NDArray[np.float32], float, bool, bool, dict[str, Any]]:
+        ep = self._episode
+        if ep is None:
+            raise RuntimeError("call reset() before step()")
+        cfg = self.config
+        if ep.t >= cfg.n_slots:
+            raise RuntimeError("the episode is over (truncated); call reset()")
+        played = self._check_action(action)
+        t, s = ep.t, cfg.substeps_per_slot
+        result = simulate_slot(
+            cfg,
+            ep.state,
+            played,
+            ep.traces.arrivals[t].astype(np.float64),
+            ep.traces.harvest_j[t],
+            ep.sky,
+            t * s,
+            ep.base,
+        )
+        ep.results.append(result)
+        ep.energy_total_j += float(result.energy_j.sum())
+        ep.bench_total_j += float(result.energy_bench_j.sum())
+        ep.t += 1
+        reward = self._reward(result)
+        obs = self._observation()
+        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, played)
+
+    def render(self) -> str | NDArray[np.uint8] | None:
+        if self.render_mode is None or self._episode is None:
+            return None
+        frame = self._frame()
+        return render_ansi(frame) if self.render_mode == "ansi" else render_rgb(frame)
+
+    # ------------------------------------------------------------------ task API hooks
+    def _draw_tasks(self, n: int, rng: np.random.Generator) -> list[GreenOffloadingTask]:
+        return sample_tasks(n, rng, self.config)
+
+    def _initial_task(self, rng: np.random.Generator) -> GreenOffloadingTask:
+        return initial_task(self.config)
+
+    def check_task(self, task: object) -> GreenOffloadingTask:
+        """``task`` if it is a valid task for this env, else TypeError/ValueError."""
+        if not isinstance(task, GreenOffloadingTask):
+            raise TypeError(
+                f"task must be a GreenOffloadingTask (from sample_tasks or task_set), "
+                f"got {type(task).__name__}"
+            )
+        task.validate(self.config)
+        return task
+
+    # ------------------------------------------------------------------ extras
+    @property
+    def task(self) -> GreenOffloadingTask | None:
+        """The task of the current episode (None before the first reset)."""
+        return self._schedule.task if self._schedule.started else None
+
+    def instance(self) -> GreenOffloadingInstance:
+        """The current episode's offline problem data (see ``GreenOffloadingInstance``)."""
+        ep = self._episode
+        if ep is None:
+            raise RuntimeError("call reset() before instance()")
+        return GreenOffloadingInstance(
+            config=self.config,
+            task=ep.task,
+            traces=ep.traces,
+            sky=ep.sky,
+            sat_capacity_rate=read_only(ep.initial.sat_capacity_rate.copy()),
+            initial_battery_j=read_only(ep.initial.battery_j.copy()),
+            initial_containers=read_only(ep.initial.containers_on.copy()),
+        )
+
+    # ------------------------------------------------------------------ internals
+    def _new_episode(self, task: GreenOffloadingTask) -> _Episode:
+        cfg = self.config
+        rng = self.np_random
+        traces = build_traces(
+            SITES[task.site],
+            task.day_of_year,
+            task.forecast_error,
+            n_sites=cfg.n_sites,
+            n_slots=cfg.n_slots,
+            slot_s=cfg.slot_s,
+            substeps=cfg.substeps_per_slot,
+            radius_km=cfg.site_radius_km,
+            pv_peak_w=cfg.pv_peak_w,
+            peak_arrival_rate=cfg.peak_arrival_rate,
+            night_floor=cfg.night_floor,
+            horizon=cfg.forecast_horizon,
+            rng=rng,
+        )
+        sky = sky_table(
+            cfg.constellation,
+            task.epoch_offset_h,
+            traces.site_lat_deg,
+            traces.site_lon_deg,
+            duration_s=cfg.n_slots * cfg.slot_s,
+            step_s=cfg.substep_s,
+            min_elevation_deg=cfg.min_elevation_deg,
+            eirp_dbw=cfg.eirp_dbw,
+            g_over_t_db_per_k=cfg.g_over_t_db_per_k,
+            carrier_hz=cfg.carrier_hz,
+            bandwidth_hz=cfg.bandwidth_hz,
+            extra_losses_db=cfg.extra_losses_db,
+        )
+        if cfg.randomize_background:
+            background = rng.uniform(cfg.sat_background_low, cfg.sat_background_high, sky.n_sat)
+        else:
+            background = np.full(
+                sky.n_sat, 0.5 * (cfg.sat_background_low + cfg.sat_background_high)
+            )
+        n = cfg.n_sites
+        state = SiteState(
+            battery_j=np.full(n, cfg.initial_battery_fraction * cfg.battery_capacity_j),
+            containers_on=np.full(n, cfg.containers_per_site, dtype=np.int64),
+            local_backlog=np.zeros(n),
+            uplink_backlog=np.zeros(n),
+            retry=np.zeros(n),
+            sat_backlog=np.zeros(sky.n_sat),
+            sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
+        )
+        if self._sky_derived is None or self._sky_derived[0] is not sky:
+            # Delays and coverage depend on the (cached, immutable) sky table only.
+            eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
+            coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
+            self._sky_derived = (sky, base_delays(cfg, sky.snr_db, sky.range_km), coverage)
+        _, base, coverage = self._sky_derived
+        return _Episode(task, traces, sky, base, state, state.copy(), coverage)
+
+    def _check_action(self, action: Any) -> NDArray[np.float64]:
+        n = self.config.n_sites
+        try:
+            arr = np.asarray(action, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"action must be a float array of shape ({n}, 3), got {action!r}"
+            ) from None
+        if arr.shape != (n, 3):
+            raise ValueError(f"action must have shape ({n}, 3), got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("action must be finite (no NaN or inf)")
+        if arr.min() < -1.0 - ACTION_TOLERANCE or arr.max() > 1.0 + ACTION_TOLERANCE:
+            raise ValueError(
+                "action entries (admit, satellite share, container fraction, each mapped "
+                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {arr.min():g}, "
+                f"max {arr.max():g}"
+            )
+        return action_to_shares(np.clip(arr, -1.0, 1.0))
+
+    def _reward(self, r: SlotResult) -> float:
+        cfg = self.config
+        energy_ratio = r.energy_j.sum() / max(r.energy_bench_j.sum(), 1e-12)
+        drop_rate = r.dropped.sum() / max(r.attempts.sum(), 1e-12)
+        backup = r.backup_j.mean() / cfg.backup_energy_ref_j
+        excess = r.delay_excess_sum_s.sum() / max(r.served.sum(), 1e-12) / cfg.delay_bound_s
+        return float(
+            -energy_ratio
+            - cfg.drop_weight * drop_rate
+            - cfg.backup_weight * backup
+            - cfg.delay_weight * excess
+        )
+
+    def _j_ratio(self, battery_j: NDArray, harvest_fc: NDArray, load_fc: NDArray) -> NDArray:
+        """J_n = (battery + forecast harvest) / expected consumption, all work local."""
+        cfg = self.config
+        need = provisioned_containers(cfg, load_fc)
+        expected = expected_site_energy_j(
+            cfg, load_fc, 0.0, need, self._episode.state.containers_on
+        )
+        return (battery_j + harvest_fc) / np.maximum(expected, 1e-12)
+
+    def _observation(self) -> NDArray[np.float32]:
+        cfg, ep = self.config, self._episode
+        t = min(ep.t, cfg.n_slots - 1)  # the final observation repeats the last slot's view
+        tr, st = ep.traces, ep.state
+        h = cfg.forecast_horizon
+        e_peak, l_ref = self._energy_peak_j, self._load_ref
+        if ep.results:
+            last = ep.results[-1]
+            last_harvest, last_load = last.harvest_j, last.arrived
+            last_clear = tr.clear_sky_harvest_j[ep.t - 1]
+        else:
+            last_harvest = last_clear = np.zeros(cfg.n_sites)
+            last_load = tr.arrival_rate[0] * cfg.slot_s
+        row = t * cfg.substeps_per_slot
+        snr = ep.sky.snr_db[row]
+        eligible = snr >= cfg.snr_threshold_db
+        best_snr = np.where(eligible.any(axis=1), np.where(eligible, snr, -np.inf).max(axis=1), 0)
+        wait = st.sat_backlog / np.maximum(st.sat_capacity_rate, 1e-12)
+        sat_wait = np.where(eligible, wait[np.maximum(ep.sky.sat[row], 0)], np.inf).min(axis=1)
+        j_ratio = self._j_ratio(
+            st.battery_j, tr.harvest_forecast_j[t, 0], tr.arrival_forecast[t, 0]
+        )
+        self._last_j_ratio = j_ratio  # info reports the same J_n
+        local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
+        per_site = np.column_stack(
+            [
+                st.battery_j / cfg.battery_capacity_j,
+                (tr.harvest_forecast_j[t] / e_peak).T,
+                (tr.clear_sky_harvest_j[t : t + h] / e_peak).T,
+                (tr.arrival_forecast[t] / l_ref).T,
+                last_harvest / e_peak,
+                last_clear / e_peak,
+                last_load / l_ref,
+                st.containers_on / cfg.containers_per_site,
+                np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP),
+                ep.coverage[t],
+                np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
+                np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP),
+                np.minimum(j_ratio, J_CAP),
+            ]
+        )
+        angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
+        obs = np.concatenate([per_site.ravel(), [np.sin(angle), np.cos(angle)]])
+        low, high = self.observation_space.low, self.observation_space.high
+        return np.clip(obs, low, high).astype(np.float32)
+
+    def _info(self, r: SlotResult | None, played: NDArray) -> dict[str, Any]:
+        cfg, ep = self.config, self._episode
+        n = cfg.n_sites
+        info: dict[str, Any] = {
+            "slot_s": cfg.slot_s,
+            "elapsed_s": ep.t * cfg.slot_s,
+            **self._task_fields,
+            "played_action": read_only(played.astype(np.float32)),
+        }
+        j_ratio = self._last_j_ratio.copy()  # set by _observation, called first
+        if r is None:
+            zeros = np.zeros(n)
+            info.update(
+                objective=0.0, energy_j=0.0, energy_bench_j=0.0, energy_saving=0.0,
+                delay_s=0.0, dropped=0.0, drop_rate=0.0, harvest_j=0.0,
+                battery_j=float(ep.state.battery_j.sum()), backup_j=0.0,
+            )  # fmt: skip
+            info.update(
+                site_battery_j=read_only(ep.state.battery_j.copy()),
+                site_J_ratio=j_ratio,
+                site_arrived=zeros,
+                site_served=zeros,
+            )
+            return info
+        energy, bench = float(r.energy_j.sum()), float(r.energy_bench_j.sum())
+        served = float(r.served.sum())
+        saving = 1.0 - energy / max(bench, 1e-12)
+        info.update(
+            objective=1.0 - ep.energy_total_j / max(ep.bench_total_j, 1e-12),
+            energy_j=energy,
+            energy_bench_j=bench,
+            energy_saving=saving,
+            delay_s=float(r.delay_sum_s.sum() / served) if served > 0 else 0.0,
+            dropped=float(r.dropped.sum()),
+            drop_rate=float(r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
+            harvest_j=float(r.harvest_j.sum()),
+            battery_j=float(r.battery_j.sum()),
+            backup_j=float(r.backup_j.sum()),
+        )
+        sites = {
+            "energy_j": r.energy_j,
+            "energy_bs_j": r.energy_bs_j,
+            "energy_edge_j": r.energy_edge_j,
+            "energy_bench_j": r.energy_bench_j,
+            "harvest_j": r.harvest_j,
+            "battery_j": r.battery_j,
+            "backup_j": r.backup_j,
+            "spilled_j": r.spilled_j,
+            "lost_j": r.lost_j,
+            "used_green_j": r.used_green_j,
+            "J_ratio": j_ratio,
+            "arrived": r.arrived,
+            "attempts": r.attempts,
+            "served": r.served,
+            "local": r.local,
+            "sat": r.sat,
+            "dropped": r.dropped,
+            "drop_no_sat": r.drop_no_sat,
+            "rejected": r.rejected,
+            "delay_s": r.mean_delay_s,
+            "delay_excess_sum_s": r.delay_excess_sum_s,
+            "containers_on": r.containers_on,
+            "serving_sats": r.serving_sats,
+        }
+        info.update({f"site_{key}": read_only(value) for key, value in sites.items()})
+        return info
+
+    def _frame(self) -> GreenFrame:
+        ep, cfg = self._episode, self.config
+        res = ep.results
+
+        def series(fn):
+            return np.array([fn(r) for r in res], dtype=np.float64)
+
+        return GreenFrame(
+            slot=ep.t,
+            n_slots=cfg.n_slots,
+            slot_hours=(np.arange(ep.t) * cfg.slot_s / 3600.0) % 24.0,
+            battery_fraction=series(lambda r: r.battery_j.mean() / cfg.battery_capacity_j),
+            harvest_kwh=series(lambda r: r.harvest_j.sum() / 3.6e6),
+            energy_kwh=series(lambda r: r.energy_j.sum() / 3.6e6),
+            bench_kwh=series(lambda r: r.energy_bench_j.sum() / 3.6e6),
+            drop_rate=series(lambda r: r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
+            sat_share=series(lambda r: r.sat.sum() / max(r.served.sum(), 1e-12)),
+            task_name=ep.task.name,
+        )
+
+
+@dataclass
+class _Episode:
+    task: GreenOffloadingTask
+    traces: EpisodeTraces
+    sky: SkyTable
+    base: tuple
+    state: SiteState
+    initial: SiteState
+    coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
+    t: int = 0
+    energy_total_j: float = 0.0  # sum of beta^site over the played slots and sites
+    bench_total_j: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.results: list[SlotResult] = []
+
+
+OBSERVATION_ROWS = (
+    ("battery.site<n>", "[0, 1]", "stored energy / battery capacity"),
+    (
+        "harvest_forecast_<h>.site<n>",
+        "[0, 1.5]",
+        "PV harvest forecast of slot t+h / (PV peak x tau)",
+    ),
+    (
+        "clear_sky_harvest_<h>.site<n>",
+        "[0, 1.5]",
+        "clear-sky harvest of slot t+h / (PV peak x tau)",
+    ),
+    ("load_forecast_<h>.site<n>", "[0, 4N]", "arrival forecast of slot t+h / (peak rate x tau)"),
+    ("last_harvest.site<n>", "[0, 1.5]", "harvest of the last slot / (PV peak x tau)"),
+    ("last_clear_sky_harvest.site<n>", "[0, 1.5]", "clear-sky harvest of the last slot"),
+    ("last_load.site<n>", "[0, 4N]", "arrivals of the last slot / (peak rate x tau)"),
+    ("containers_on.site<n>", "[0, 1]", "containers on / G"),
+    ("local_backlog.site<n>", "[0, 10]", "tasks queued or retrying / (G tau / t_cp)"),
+    ("sat_coverage.site<n>", "[0, 1]", "share of the slot's sub-steps with an eligible satellite"),
+    ("best_snr.site<n>", "[0, 2]", "best eligible satellite SNR now, dB / 50 (0: none)"),
+    ("best_sat_wait.site<n>", "[0, 10]", "least expected satellite queue wait / sigma"),
+    ("j_ratio.site<n>", "[0, 10]", "J_n = (battery + harvest forecast) / expected consumption"),
+    ("hour_sin, hour_cos", "[-1, 1]", "local time of the slot start"),
+)
+fill_card(GreenOffloadingEnv, GreenOffloadingConfig, OBSERVATION_ROWS)
