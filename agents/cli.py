@@ -205,7 +205,6 @@ def _train_ours(args: TrainArgs, env_kwargs: dict, neighbors: Any, logdir: Path)
 
     try:
         if phase == "meta":
-            todo = args.meta_iterations - meta.iteration
             with tqdm(
                 total=args.meta_iterations,
                 initial=meta.iteration,
@@ -213,7 +212,9 @@ def _train_ours(args: TrainArgs, env_kwargs: dict, neighbors: Any, logdir: Path)
                 unit="it",
                 disable=not args.progress,
             ) as bar:
-                meta.run(todo, progress=bar)
+                while meta.iteration < args.meta_iterations:  # checkpoint every 10 iterations
+                    meta.run(min(10, args.meta_iterations - meta.iteration), progress=bar)
+                    checkpoint()
             meta.finish()
             agent.start_online()
             online.env = meta.env

@@ -1,6 +1,7 @@
 """Agent speed on LinkScheduling-v0 at K = 100 device slots, measured side by side in one run.
 
-1. Training throughput (env steps per second, one update per step, torch on 1 thread):
+1. Training throughput (env steps per second, one update per step, torch on 1 thread,
+   timed in interleaved chunks so that the load of a shared machine hits all alike):
    EMCL meta-training (meta-critic + task-actor updates, Wolpertinger k = 10, batch 128)
    vs Stable-Baselines3's TD3 (MlpPolicy defaults, batch 256) on the same env through
    ``ProtoActionWrapper``. Goal: EMCL >= 1x TD3.
@@ -34,38 +35,56 @@ from agents.ac_ddpg import ACDDPG
 from agents.ac_maml import ACMAML
 from agents.common import MetaTrainer, train_tasks
 from agents.emcl import EMCL, EMCLArgs
-from agents.wolpertinger import (
-    ProtoActionWrapper,
-    WolpertingerDDPG,
-    WolpertingerTD3,
-)
+from agents.wolpertinger import ProtoActionWrapper, WolpertingerDDPG, WolpertingerTD3
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
 
 
-def emcl_steps_per_s(env_kwargs: dict, steps: int) -> tuple[float, float]:
-    """EMCL meta-training env steps/s, timed once every step updates; and updates per step."""
-    env = gym.make(ENV_ID, **env_kwargs)
-    agent = EMCL(EMCLArgs(learning_starts=32))
-    tasks = train_tasks(env)[:4]  # all four visited every iteration: each memory fills fast
-    meta = MetaTrainer(agent, env, tasks, tasks_per_iteration=4, seed=0)
-    n_slots = env.unwrapped.config.n_slots
-    meta.run(-(-32 // n_slots))  # every task memory past learning_starts
-    iterations = max(1, steps // (n_slots * 4))
-    start, updates, t0 = meta.step, agent.n_updates, time.perf_counter()
-    meta.run(iterations)
-    elapsed = time.perf_counter() - t0
-    return (meta.step - start) / elapsed, (agent.n_updates - updates) / (meta.step - start)
+class EMCLRun:
+    """EMCL meta-training, warmed up so that every further env step makes one update."""
+
+    def __init__(self, env_kwargs: dict) -> None:
+        env = gym.make(ENV_ID, **env_kwargs)
+        self.agent = EMCL(EMCLArgs(learning_starts=32))
+        tasks = train_tasks(env)[:4]  # all four visited every iteration: memories fill fast
+        self.meta = MetaTrainer(self.agent, env, tasks, tasks_per_iteration=4, seed=0)
+        self.n_slots = env.unwrapped.config.n_slots
+        self.meta.run(-(-32 // self.n_slots))  # every task memory past learning_starts
+
+    def run(self, steps: int) -> int:
+        before = self.meta.step
+        self.meta.run(max(1, steps // (self.n_slots * 4)))
+        return self.meta.step - before
 
 
-def td3_steps_per_s(env_kwargs: dict, steps: int, wolpertinger: bool) -> float:
-    env = ProtoActionWrapper(gym.make(ENV_ID, **env_kwargs))
-    cls = WolpertingerTD3 if wolpertinger else __import__("stable_baselines3").TD3
-    model = cls("MlpPolicy", env, learning_starts=256, seed=0, verbose=0)
-    model.learn(300)
-    t0 = time.perf_counter()
-    model.learn(steps, reset_num_timesteps=False)
-    return steps / (time.perf_counter() - t0)
+class TD3Run:
+    """SB3 TD3 (or WolpertingerTD3) through ``ProtoActionWrapper``, past learning_starts."""
+
+    def __init__(self, env_kwargs: dict, wolpertinger: bool) -> None:
+        from stable_baselines3 import TD3
+
+        env = ProtoActionWrapper(gym.make(ENV_ID, **env_kwargs))
+        cls = WolpertingerTD3 if wolpertinger else TD3
+        self.model = cls("MlpPolicy", env, learning_starts=256, seed=0, verbose=0)
+        self.model.learn(300)
+
+    def run(self, steps: int) -> int:
+        before = self.model.num_timesteps
+        self.model.learn(steps, reset_num_timesteps=False)
+        return self.model.num_timesteps - before
+
+
+def interleaved_steps_per_s(runs: dict, steps: int, rounds: int = 4) -> dict[str, float]:
+    """Steps/s of each run, timed in alternating chunks so that a shared, busy machine's
+    load drifts alike for all of them."""
+    steps_done = dict.fromkeys(runs, 0)
+    seconds = dict.fromkeys(runs, 0.0)
+    for _ in range(rounds):
+        for name, run in runs.items():
+            t0 = time.perf_counter()
+            steps_done[name] += run.run(max(1, steps // rounds))
+            seconds[name] += time.perf_counter() - t0
+    return {name: steps_done[name] / seconds[name] for name in runs}
 
 
 def decision_ms(agent, env_kwargs: dict, steps: int) -> tuple[float, float]:
@@ -101,17 +120,23 @@ def main() -> None:
         f"{args.steps} timed steps, torch threads = 1, load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    emcl, updates_per_step = emcl_steps_per_s(env_kwargs, args.steps)
-    td3 = td3_steps_per_s(env_kwargs, args.steps, wolpertinger=False)
-    wtd3 = td3_steps_per_s(env_kwargs, args.steps, wolpertinger=True)
-    print("\ntraining throughput (env steps/s, one update per step)")
+    emcl_run = EMCLRun(env_kwargs)
+    updates0, steps0 = emcl_run.agent.n_updates, emcl_run.meta.step
+    runs = {
+        "EMCL": emcl_run,
+        "TD3": TD3Run(env_kwargs, False),
+        "WolpertingerTD3": TD3Run(env_kwargs, True),
+    }
+    rate = interleaved_steps_per_s(runs, args.steps)
+    updates_per_step = (emcl_run.agent.n_updates - updates0) / (emcl_run.meta.step - steps0)
+    print("\ntraining throughput (env steps/s, one update per step, chunks interleaved)")
     print(
-        f"  EMCL meta-training (k=10, batch 128): {emcl:8.1f}  "
+        f"  EMCL meta-training (k=10, batch 128): {rate['EMCL']:8.1f}  "
         f"({updates_per_step:.2f} updates per step)"
     )
-    print(f"  SB3 TD3 (batch 256):                  {td3:8.1f}")
-    print(f"  WolpertingerTD3 (k=10, batch 256):    {wtd3:8.1f}")
-    print(f"  EMCL / TD3 = {emcl / td3:.2f}x (goal >= 1x)")
+    print(f"  SB3 TD3 (batch 256):                  {rate['TD3']:8.1f}")
+    print(f"  WolpertingerTD3 (k=10, batch 256):    {rate['WolpertingerTD3']:8.1f}")
+    print(f"  EMCL / TD3 = {rate['EMCL'] / rate['TD3']:.2f}x (goal >= 1x)")
 
     print("\ndecision latency per step (ms: mean, p95; goal <= 5 ms)")
     agents = {
