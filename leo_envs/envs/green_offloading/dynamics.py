@@ -19,7 +19,7 @@ Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,7 +93,6 @@ class SlotResult:
     used_green_j: NDArray
     containers_on: NDArray
     serving_sats: NDArray  # [S, N] satellite per sub-step (-1: none)
-    extra: dict = field(default_factory=dict)
 
     @property
     def served(self) -> NDArray:
