@@ -1,17 +1,18 @@
 """Does RL learn on LinkScheduling-v0? PPO and MaskablePPO against random, on held-out tasks.
 
 A ``static`` env keeps one device layout (a *task*) per seed, so an agent trained on one
-env memorises that layout and can lose to random on a new one. Here both agents train on a
-set of training tasks (one drawn at every reset) and are scored on held-out test tasks
-they never saw, next to the uniformly random valid policy on the very same episodes.
+env memorises that layout and can lose to random on a new one. Here both agents train on
+the env's fixed training task set (``env.unwrapped.task_set("train")``, one task drawn at
+every reset) and are scored on the held-out test set (``task_set("test")``) they never
+saw, next to the uniformly random valid policy on the very same episodes.
 Stable-Baselines3's PPO and sb3-contrib's MaskablePPO run with their default
 hyperparameters (MaskablePPO reads ``info["action_mask"]``; plain PPO's invalid links are
 repaired by the env, ``invalid_action="repair"``).
 
-    nice -n 10 python benchmarks/learning.py [--steps 100000] [--devices 20] [--train-tasks 64]
+    nice -n 10 python benchmarks/learning.py [--steps 50000] [--devices 10] [--episodes 5]
 
 Prints, per method, the mean return (higher is better) and the mean final objective
-(lower is better) over ``--test-tasks`` x ``--episodes`` held-out episodes; the agents
+(lower is better) over the test tasks x ``--episodes`` held-out episodes; the agents
 are scored with their argmax actions (SB3's ``evaluate_policy`` default) and, for
 information, with sampled actions.
 """
@@ -35,7 +36,6 @@ import leo_envs  # noqa: F401  (registers the ids)
 from baselines.link_scheduling import RandomValid
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
-TRAIN_SEED, TEST_SEED = 0, 1
 
 
 class TaskSampler(gym.Wrapper):
@@ -53,12 +53,10 @@ class TaskSampler(gym.Wrapper):
         return self.env.reset(seed=seed, options={**(options or {}), "task": task})
 
 
-def task_sets(env_kwargs: dict, n_train: int, n_test: int) -> tuple[list, list]:
-    """Training and held-out test tasks, drawn from two fixed seeds."""
+def task_sets(env_kwargs: dict) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The env's fixed, versioned training and held-out test task sets."""
     env = gym.make(ENV_ID, **env_kwargs).unwrapped
-    train = env.sample_tasks(n_train, np.random.default_rng(TRAIN_SEED))
-    test = env.sample_tasks(n_test, np.random.default_rng(TEST_SEED))
-    return train, test
+    return env.task_set("train"), env.task_set("test")
 
 
 def score(
@@ -88,20 +86,18 @@ def score(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100_000, help="training steps per agent")
-    parser.add_argument("--devices", type=int, default=20, help="K (n_devices = max_devices)")
-    parser.add_argument("--train-tasks", type=int, default=64)
-    parser.add_argument("--test-tasks", type=int, default=20)
-    parser.add_argument("--episodes", type=int, default=2, help="episodes per test task")
+    parser.add_argument("--steps", type=int, default=50_000, help="training steps per agent")
+    parser.add_argument("--devices", type=int, default=10, help="K (n_devices = max_devices)")
+    parser.add_argument("--episodes", type=int, default=5, help="episodes per test task")
     parser.add_argument("--n-envs", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     env_kwargs = {"n_devices": args.devices, "max_devices": args.devices}
-    train, test = task_sets(env_kwargs, args.train_tasks, args.test_tasks)
+    train, test = task_sets(env_kwargs)
     print(
-        f"LinkScheduling-v0, K={args.devices}, scenario static: {args.train_tasks} training "
-        f"tasks, {args.test_tasks} held-out test tasks x {args.episodes} episodes; "
+        f"LinkScheduling-v0, K={args.devices}, scenario static: {len(train)} training tasks, "
+        f"{len(test)} held-out test tasks x {args.episodes} episodes; "
         f"{args.steps} training steps per agent, default hyperparameters"
     )
     rows: list[tuple[str, float, float, float]] = []

@@ -80,8 +80,14 @@ def random_episode(env, seed: int) -> float:
     return float(info["objective"])
 
 
-def run(sizes: list[int], seeds: int, time_limit: float, milp_time_limit: float,
-        milp: bool, first_seed: int = 0) -> list[Row]:
+def run(
+    sizes: list[int],
+    seeds: int,
+    time_limit: float,
+    milp_time_limit: float,
+    milp: bool,
+    first_seed: int = 0,
+) -> list[Row]:
     jobs = [(k, s) for k in sizes for s in range(first_seed, first_seed + seeds)]
     bar = tqdm(jobs, desc="instances", file=sys.stderr)
     by_k: dict[int, Row] = {}
@@ -126,61 +132,85 @@ def run(sizes: list[int], seeds: int, time_limit: float, milp_time_limit: float,
     return rows
 
 
-def print_table(rows: list[Row], seeds: int, time_limit: float, milp: bool,
-                first_seed: int = 0) -> None:
-    print(f"LinkScheduling-v0, T = 10, seeds {first_seed}..{first_seed + seeds - 1}, "
-          f"OPT time limit {time_limit:g} s "
-          "(means over seeds; gaps to OPT's best schedule in %)")
-    head = (f"{'K':>4} | {'OPT U':>6} {'OPT t[s]':>8} {'nodes':>9} {'optimal':>7} {'gap%':>8} | "
-            f"{'MILP t[s]':>9} {'opt':>4} {'dObj%':>7} | {'ADMM t[s]':>9} {'%OPT t':>7} "
-            f"{'gap%':>7} {'dU':>7} | {'pure %t':>7} {'gap%':>7} {'dU':>7} | {'GRD gap%':>8} | "
-            f"{'RND gap%':>8}")
+def print_table(
+    rows: list[Row], seeds: int, time_limit: float, milp: bool, first_seed: int = 0
+) -> None:
+    print(
+        f"LinkScheduling-v0, T = 10, seeds {first_seed}..{first_seed + seeds - 1}, "
+        f"OPT time limit {time_limit:g} s "
+        "(means over seeds; gaps to OPT's best schedule in %)"
+    )
+    head = (
+        f"{'K':>4} | {'OPT U':>6} {'OPT t[s]':>8} {'nodes':>9} {'optimal':>7} {'gap%':>8} | "
+        f"{'MILP t[s]':>9} {'opt':>4} {'dObj%':>7} | {'ADMM t[s]':>9} {'%OPT t':>7} "
+        f"{'gap%':>7} {'dU':>7} | {'pure %t':>7} {'gap%':>7} {'dU':>7} | {'GRD gap%':>8} | "
+        f"{'RND gap%':>8}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
         n = len(r.opt_time)
         n_opt = sum(s == "optimal" for s in r.opt_status)
-        milp_part = (f"{np.mean(r.milp_time):9.2f} {sum(s == 'optimal' for s in r.milp_status):>4}"
-                     f" {max(r.milp_diff, key=abs):7.1e}" if milp and r.milp_time
-                     else f"{'-':>9} {'-':>4} {'-':>7}")
+        milp_part = (
+            f"{np.mean(r.milp_time):9.2f} {sum(s == 'optimal' for s in r.milp_status):>4}"
+            f" {max(r.milp_diff, key=abs):7.1e}"
+            if milp and r.milp_time
+            else f"{'-':>9} {'-':>4} {'-':>7}"
+        )
         ratio = 100.0 * np.mean(r.admm_time) / max(np.mean(r.opt_time), 1e-12)
         pure_ratio = 100.0 * np.mean(r.admm_pure_time) / max(np.mean(r.opt_time), 1e-12)
         nodes = f"{np.mean(r.opt_nodes):5.0f}/{max(r.opt_nodes):<3}"
-        print(f"{r.k:>4} | {np.mean(r.opt_obj):6.4f} {np.mean(r.opt_time):8.2f} {nodes}"
-              f" {n_opt:>3}/{n:<3} {max(r.opt_gap):8.1e} | {milp_part} | "
-              f"{np.mean(r.admm_time):9.3f} {ratio:6.1f}% {np.mean(r.admm_gap):7.1f} "
-              f"{np.mean(r.admm_abs):7.4f} | {pure_ratio:6.1f}% {np.mean(r.admm_pure_gap):7.1f} "
-              f"{np.mean(r.admm_pure_abs):7.4f} | {np.mean(r.grd_gap):8.1f} | "
-              f"{np.mean(r.rnd_gap):8.1f}")
+        print(
+            f"{r.k:>4} | {np.mean(r.opt_obj):6.4f} {np.mean(r.opt_time):8.2f} {nodes}"
+            f" {n_opt:>3}/{n:<3} {max(r.opt_gap):8.1e} | {milp_part} | "
+            f"{np.mean(r.admm_time):9.3f} {ratio:6.1f}% {np.mean(r.admm_gap):7.1f} "
+            f"{np.mean(r.admm_abs):7.4f} | {pure_ratio:6.1f}% {np.mean(r.admm_pure_gap):7.1f} "
+            f"{np.mean(r.admm_pure_abs):7.4f} | {np.mean(r.grd_gap):8.1f} | "
+            f"{np.mean(r.rnd_gap):8.1f}"
+        )
     print()
     k50 = [r for r in rows if r.k == 50]
     if k50:
         r = k50[0]
         ok = all(s == "optimal" for s in r.opt_status) and max(r.opt_time) <= time_limit
-        print(f"target 'OPT proves optimality for K=50 within {time_limit:g} s': "
-              f"{'MET' if ok else 'NOT MET'} ({sum(s == 'optimal' for s in r.opt_status)}/"
-              f"{len(r.opt_status)} optimal, max {max(r.opt_time):.2f} s)")
+        print(
+            f"target 'OPT proves optimality for K=50 within {time_limit:g} s': "
+            f"{'MET' if ok else 'NOT MET'} ({sum(s == 'optimal' for s in r.opt_status)}/"
+            f"{len(r.opt_status)} optimal, max {max(r.opt_time):.2f} s)"
+        )
     for r in rows:
         ratio = 100.0 * np.mean(r.admm_time) / max(np.mean(r.opt_time), 1e-12)
         gap = np.mean(r.admm_gap)
         ok = ratio <= 2.0 and gap <= 5.0
-        print(f"target 'ADMM-HEU <= 2% of OPT time at gap <= 5%' K={r.k}: "
-              f"{'MET' if ok else 'NOT MET'} (time {ratio:.1f}% of OPT, gap {gap:.1f}%)")
+        print(
+            f"target 'ADMM-HEU <= 2% of OPT time at gap <= 5%' K={r.k}: "
+            f"{'MET' if ok else 'NOT MET'} (time {ratio:.1f}% of OPT, gap {gap:.1f}%)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 50, 100])
     parser.add_argument("--seeds", type=int, default=3, help="n seeds per size")
-    parser.add_argument("--first-seed", type=int, default=0,
-                        help="first seed (seeds first..first+n-1; e.g. 3 with --seeds 5 for a "
-                             "held-out check of choices made on seeds 0-2)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="first seed (seeds first..first+n-1; e.g. 3 with --seeds 5 for a "
+        "held-out check of choices made on seeds 0-2)",
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="OPT time limit (s)")
     parser.add_argument("--milp-time-limit", type=float, default=60.0)
     parser.add_argument("--no-milp", action="store_true", help="skip the MILP cross-check")
     args = parser.parse_args(argv)
-    rows = run(args.sizes, args.seeds, args.time_limit, args.milp_time_limit,
-               not args.no_milp, args.first_seed)
+    rows = run(
+        args.sizes,
+        args.seeds,
+        args.time_limit,
+        args.milp_time_limit,
+        not args.no_milp,
+        args.first_seed,
+    )
     print_table(rows, args.seeds, args.time_limit, not args.no_milp, args.first_seed)
     return 0
 

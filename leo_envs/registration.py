@@ -24,6 +24,22 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
             "update_interval": 20,
         },
     },
+    "leo_envs/SplitInference-v0": {
+        "entry_point": "leo_envs.envs.split_inference.env:SplitInferenceEnv",
+        "max_episode_steps": None,
+        "test_kwargs": {"episode_steps": 6, "scenario": "resample", "decision_info": "predicted"},
+    },
+    "leo_envs/RelayOffloading-v0": {
+        "entry_point": "leo_envs.envs.relay_offloading.env:RelayOffloadingEnv",
+        "max_episode_steps": None,
+        "test_kwargs": {
+            "constellation": "walker",
+            "walker_planes": 16,
+            "walker_sats_per_plane": 20,
+            "n_agents": 3,
+            "episode_s": 60.0,
+        },
+    },
     "leo_envs/GreenOffloading-v0": {
         "entry_point": "leo_envs.envs.green_offloading.env:GreenOffloadingEnv",
         "max_episode_steps": None,

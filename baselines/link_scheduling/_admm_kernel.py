@@ -17,8 +17,9 @@ _INF = np.inf
 
 
 @njit(cache=True)
-def yz_device(tgt: np.ndarray, q: float, theta: float, c: float, rho: float,
-              z: np.ndarray) -> float:
+def yz_device(
+    tgt: np.ndarray, q: float, theta: float, c: float, rho: float, z: np.ndarray
+) -> float:
     """(25) for one device at a fixed served-term multiplier: z = argmin over z >= 0 of
     q (1 - s)_+^2 - gamma min(1, s / theta) + (rho/2) ||z - tgt||^2, s = sum_t z_t, c = gamma /
     theta, entries with tgt = -inf fixed at 0 (0 < theta <= 1). Writes z, returns
@@ -70,8 +71,15 @@ def yz_device(tgt: np.ndarray, q: float, theta: float, c: float, rho: float,
 
 
 @njit(cache=True)
-def yz_fixed_gamma(tgt: np.ndarray, q: np.ndarray, theta: np.ndarray, gamma: float,
-                   rho: float, z: np.ndarray, y: np.ndarray) -> float:
+def yz_fixed_gamma(
+    tgt: np.ndarray,
+    q: np.ndarray,
+    theta: np.ndarray,
+    gamma: float,
+    rho: float,
+    z: np.ndarray,
+    y: np.ndarray,
+) -> float:
     """``yz_device`` for every device (rows of ``tgt`` [nd, T]); writes z, y, returns sum y."""
     total = 0.0
     for d in range(tgt.shape[0]):
@@ -81,9 +89,17 @@ def yz_fixed_gamma(tgt: np.ndarray, q: np.ndarray, theta: np.ndarray, gamma: flo
 
 
 @njit(cache=True)
-def yz_exact(tgt: np.ndarray, q: np.ndarray, theta: np.ndarray, a_srv: float,
-             n_present: int, rho: float, outer_tol: float, z: np.ndarray,
-             y: np.ndarray) -> None:
+def yz_exact(
+    tgt: np.ndarray,
+    q: np.ndarray,
+    theta: np.ndarray,
+    a_srv: float,
+    n_present: int,
+    rho: float,
+    outer_tol: float,
+    z: np.ndarray,
+    y: np.ndarray,
+) -> None:
     """(25) exactly: the served-term multiplier gamma solves gamma = 2 a_srv (Kp - sum y(gamma))
     (increasing residual; Illinois regula falsi on [0, 2 a_srv Kp] to ``outer_tol``)."""
     if a_srv <= 0.0:
@@ -116,11 +132,24 @@ def yz_exact(tgt: np.ndarray, q: np.ndarray, theta: np.ndarray, a_srv: float,
 
 
 @njit(cache=True)
-def admm_iterations(rho_r: np.ndarray, feas_r: np.ndarray, has: np.ndarray,
-                    combos: np.ndarray, pa: np.ndarray, pb: np.ndarray, m: int,
-                    q: np.ndarray, theta: np.ndarray, a_srv: float, n_present: int,
-                    rho: float, max_iters: int, fw_steps: int, tol: float,
-                    exact_yz: bool):
+def admm_iterations(
+    rho_r: np.ndarray,
+    feas_r: np.ndarray,
+    has: np.ndarray,
+    combos: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    m: int,
+    q: np.ndarray,
+    theta: np.ndarray,
+    a_srv: float,
+    n_present: int,
+    rho: float,
+    max_iters: int,
+    fw_steps: int,
+    tol: float,
+    exact_yz: bool,
+):
     """Alg. 1 lines 2-8 on the relaxation: per iteration ``fw_steps`` Frank-Wolfe steps of
     the block updates (24) of all slots (linear minimisation oracle ``best_linear_slot``
     with m candidates per (S, j) under the weights (z + lam/rho - v)[d, t] rho_r[t, r, d],
@@ -169,8 +198,9 @@ def admm_iterations(rho_r: np.ndarray, feas_r: np.ndarray, has: np.ndarray,
                 for r in range(R):
                     for d in range(nd):
                         weight[r, d] = (target[t, d] - v[t, d]) * rho_r[t, r, d]
-                _, arg = best_linear_slot(weight, feas_r[t], combos, pa, pb, m, cand_dev,
-                                          cand_w, neg, top)
+                _, arg = best_linear_slot(
+                    weight, feas_r[t], combos, pa, pb, m, cand_dev, cand_w, neg, top
+                )
                 vg[:] = 0.0
                 for j in range(J):
                     k = combos[arg, j]

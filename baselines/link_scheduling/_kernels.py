@@ -54,8 +54,7 @@ def _candidates(score: np.ndarray, m: int, top: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _chosen_devices(cand_dev: np.ndarray, combos: np.ndarray, arg: int,
-                    out: np.ndarray) -> None:
+def _chosen_devices(cand_dev: np.ndarray, combos: np.ndarray, arg: int, out: np.ndarray) -> None:
     """The local device of every transmitter in combination ``arg`` (-1 idle)."""
     for j in range(combos.shape[1]):
         d = cand_dev[combos[arg, j]]
@@ -63,8 +62,9 @@ def _chosen_devices(cand_dev: np.ndarray, combos: np.ndarray, arg: int,
 
 
 @njit(cache=True)
-def _clash(cand_dev: np.ndarray, combos: np.ndarray, c: int, pa: np.ndarray,
-           pb: np.ndarray) -> bool:
+def _clash(
+    cand_dev: np.ndarray, combos: np.ndarray, c: int, pa: np.ndarray, pb: np.ndarray
+) -> bool:
     """Whether combination c gives one device to two transmitters."""
     for p in range(pa.shape[0]):
         if cand_dev[combos[c, pa[p]]] == cand_dev[combos[c, pb[p]]]:
@@ -73,10 +73,19 @@ def _clash(cand_dev: np.ndarray, combos: np.ndarray, c: int, pa: np.ndarray,
 
 
 @njit(cache=True)
-def best_response_rows(short0: np.ndarray, ts: np.ndarray, rate_r: np.ndarray,
-                       feas_r: np.ndarray, coef: np.ndarray, serve_short: np.ndarray,
-                       served_lut: np.ndarray, combos: np.ndarray, pa: np.ndarray,
-                       pb: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+def best_response_rows(
+    short0: np.ndarray,
+    ts: np.ndarray,
+    rate_r: np.ndarray,
+    feas_r: np.ndarray,
+    coef: np.ndarray,
+    serve_short: np.ndarray,
+    served_lut: np.ndarray,
+    combos: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    m: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row i the combination minimising U given the shortfalls ``short0[i]`` (D - bits
     the other slots deliver, capped at 0) in slot ``ts[i]``: returns (the chosen local device
     per transmitter [n, J], -1 idle; the objective without the constant sum of the base data
@@ -150,9 +159,18 @@ def best_response_rows(short0: np.ndarray, ts: np.ndarray, rate_r: np.ndarray,
 
 
 @njit(cache=True)
-def best_linear_slot(weight: np.ndarray, feas: np.ndarray, combos: np.ndarray,
-                     pa: np.ndarray, pb: np.ndarray, m: int, cand_dev: np.ndarray,
-                     cand_w: np.ndarray, neg: np.ndarray, top: np.ndarray) -> tuple[float, int]:
+def best_linear_slot(
+    weight: np.ndarray,
+    feas: np.ndarray,
+    combos: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    m: int,
+    cand_dev: np.ndarray,
+    cand_w: np.ndarray,
+    neg: np.ndarray,
+    top: np.ndarray,
+) -> tuple[float, int]:
     """The combination maximising the sum of ``weight[r, d]`` over its links in one slot
     (infeasible links -inf, idle 0): returns (its value, its index in ``combos``); the chosen
     device of transmitter j is ``cand_dev[combos[index, j]]`` (negative: idle) and its row
@@ -183,8 +201,14 @@ def best_linear_slot(weight: np.ndarray, feas: np.ndarray, combos: np.ndarray,
 
 
 @njit(cache=True)
-def best_linear_rows(weight: np.ndarray, feas_r: np.ndarray, combos: np.ndarray,
-                     pa: np.ndarray, pb: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+def best_linear_rows(
+    weight: np.ndarray,
+    feas_r: np.ndarray,
+    combos: np.ndarray,
+    pa: np.ndarray,
+    pb: np.ndarray,
+    m: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per slot t the combination maximising the sum of ``weight[t, r, d]`` over its links
     (``best_linear_slot``): returns (local device per transmitter [T, J], -1 idle; the best
     values [T])."""
@@ -197,8 +221,9 @@ def best_linear_rows(weight: np.ndarray, feas_r: np.ndarray, combos: np.ndarray,
     neg = np.empty(nd)
     top = np.empty(m, dtype=np.int64)
     for t in range(T):
-        best, arg = best_linear_slot(weight[t], feas_r[t], combos, pa, pb, m, cand_dev,
-                                     cand_w, neg, top)
+        best, arg = best_linear_slot(
+            weight[t], feas_r[t], combos, pa, pb, m, cand_dev, cand_w, neg, top
+        )
         out_val[t] = best
         _chosen_devices(cand_dev, combos, arg, out_dev[t])
     return out_dev, out_val
@@ -220,10 +245,19 @@ def _device_part(bits: float, d: int, demand: np.ndarray, coef: np.ndarray) -> f
 
 
 @njit(cache=True)
-def best_exchange(dloc: np.ndarray, contrib: np.ndarray, b: np.ndarray, rate_ext: np.ndarray,
-                  feas_ext: np.ndarray, pattern_bits: np.ndarray, demand: np.ndarray,
-                  threshold: np.ndarray, coef: np.ndarray, served_lut: np.ndarray,
-                  offset: float) -> tuple[float, int, int, int, int]:
+def best_exchange(
+    dloc: np.ndarray,
+    contrib: np.ndarray,
+    b: np.ndarray,
+    rate_ext: np.ndarray,
+    feas_ext: np.ndarray,
+    pattern_bits: np.ndarray,
+    demand: np.ndarray,
+    threshold: np.ndarray,
+    coef: np.ndarray,
+    served_lut: np.ndarray,
+    offset: float,
+) -> tuple[float, int, int, int, int]:
     """The best exchange of the contents of two (slot, transmitter) positions in different
     slots of a valid schedule (local devices ``dloc`` [T, J], -1 idle; ``contrib`` [T, nd]
     its per-slot bits, ``b`` their sum): only the devices of the two slots change, so each
@@ -255,7 +289,8 @@ def best_exchange(dloc: np.ndarray, contrib: np.ndarray, b: np.ndarray, rate_ext
                     ok = True
                     for j in range(J):  # the moved device must not be in the slot already
                         if (x2 >= 0 and j != j1 and dloc[t1, j] == x2) or (
-                                x1 >= 0 and j != j2 and dloc[t2, j] == x1):
+                            x1 >= 0 and j != j2 and dloc[t2, j] == x1
+                        ):
                             ok = False
                     if not ok:
                         continue
@@ -295,9 +330,11 @@ def best_exchange(dloc: np.ndarray, contrib: np.ndarray, b: np.ndarray, rate_ext
                         d = touched[k]
                         seen[d] = False
                         data += _device_part(delta[d], d, demand, coef) - _device_part(
-                            b[d], d, demand, coef)
+                            b[d], d, demand, coef
+                        )
                         n += (min(delta[d], demand[d]) >= threshold[d]) - (
-                            min(b[d], demand[d]) >= threshold[d])
+                            min(b[d], demand[d]) >= threshold[d]
+                        )
                     val = served_lut[n] + data + offset
                     if val < best:
                         best, bt1, bj1, bt2, bj2 = val, t1, j1, t2, j2
@@ -305,10 +342,19 @@ def best_exchange(dloc: np.ndarray, contrib: np.ndarray, b: np.ndarray, rate_ext
 
 
 @njit(cache=True)
-def best_relabel(dloc: np.ndarray, b: np.ndarray, rate_ext: np.ndarray,
-                 feas_ext: np.ndarray, pattern_bits: np.ndarray, demand: np.ndarray,
-                 threshold: np.ndarray, coef: np.ndarray, served_lut: np.ndarray,
-                 offset: float, data0: float) -> tuple[float, int, int, int]:
+def best_relabel(
+    dloc: np.ndarray,
+    b: np.ndarray,
+    rate_ext: np.ndarray,
+    feas_ext: np.ndarray,
+    pattern_bits: np.ndarray,
+    demand: np.ndarray,
+    threshold: np.ndarray,
+    coef: np.ndarray,
+    served_lut: np.ndarray,
+    offset: float,
+    data0: float,
+) -> tuple[float, int, int, int]:
     """The best relabelling of two local devices a != c over the whole schedule (``dloc``
     [T, J], -1 idle): swap (a takes every position of c and c every position of a; a < c)
     or merge (c takes every position of a, if no slot holds both; both hold positions).
@@ -363,9 +409,14 @@ def best_relabel(dloc: np.ndarray, b: np.ndarray, rate_ext: np.ndarray,
                         continue
                     na, nc = 0.0, b[c] + x[a, c]
                 na, nc = min(na, demand[a]), min(nc, demand[c])
-                data = (data0 - part[a] - part[c] + coef[a] * (demand[a] - na) ** 2
-                        + coef[c] * (demand[c] - nc) ** 2)
-                n = (n0 - srv[a] - srv[c] + (na >= threshold[a]) + (nc >= threshold[c]))
+                data = (
+                    data0
+                    - part[a]
+                    - part[c]
+                    + coef[a] * (demand[a] - na) ** 2
+                    + coef[c] * (demand[c] - nc) ** 2
+                )
+                n = n0 - srv[a] - srv[c] + (na >= threshold[a]) + (nc >= threshold[c])
                 val = served_lut[n] + data + offset
                 if val < best:
                     best, kind, ba, bc = val, move, a, c

@@ -76,14 +76,25 @@ class ADMMHeu:
     name = "ADMM-HEU"
     is_exact = False
 
-    def __init__(self, rho_scale: float = 1.0, max_iters: int = 10, tol: float = 1e-3,
-                 local_search: bool = True, rounding: str = "group",
-                 fw_steps: int = 1, max_moves: int = 200, exact_yz: bool = False,
-                 relabel: bool = True, pair_moves: int = 200, lmo_cand: int | None = 2) -> None:
+    def __init__(
+        self,
+        rho_scale: float = 1.0,
+        max_iters: int = 10,
+        tol: float = 1e-3,
+        local_search: bool = True,
+        rounding: str = "group",
+        fw_steps: int = 1,
+        max_moves: int = 200,
+        exact_yz: bool = False,
+        relabel: bool = True,
+        pair_moves: int = 200,
+        lmo_cand: int | None = 2,
+    ) -> None:
         if rounding not in ("group", "pattern"):
             raise ValueError(f"rounding must be 'group' or 'pattern', got {rounding!r}")
-        if lmo_cand is not None and (isinstance(lmo_cand, bool) or not isinstance(lmo_cand, int)
-                                     or lmo_cand < 1):
+        if lmo_cand is not None and (
+            isinstance(lmo_cand, bool) or not isinstance(lmo_cand, int) or lmo_cand < 1
+        ):
             raise ValueError(f"lmo_cand must be None or an integer >= 1, got {lmo_cand!r}")
         self.rounding = rounding
         self.rho_scale = rho_scale
@@ -132,26 +143,47 @@ class ADMMHeu:
         has = np.ascontiguousarray(sg.feas.any(axis=(1, 2)).T)  # [nd, T]
         m = sg._m(self.lmo_cand)
         hist_dev, hist_step, it, r_norm, s_norm, y_sum = _admm_kernel.admm_iterations(
-            sg.rho_r, sg.feas_r, has, *sg._table(m), m, q, theta, a_srv, kp, rho,
-            self.max_iters, self.fw_steps, self.tol, self.exact_yz)
+            sg.rho_r,
+            sg.feas_r,
+            has,
+            *sg._table(m),
+            m,
+            q,
+            theta,
+            a_srv,
+            kp,
+            rho,
+            self.max_iters,
+            self.fw_steps,
+            self.tol,
+            self.exact_yz,
+        )
         hist_groups = sg._groups(hist_dev.reshape(-1, J)).reshape(hist_dev.shape)
         sched = self._round(inst, hist_groups, hist_step)
         rounded = float(sg.values(sg.slot_bits(sched).sum(axis=0)))
         if self.local_search:
-            sched = sg.local_search(sched, max_moves=self.max_moves, relabel=self.relabel,
-                                    pair_moves=self.pair_moves)
-        self.last_info = {"iterations": it, "primal_residual": r_norm,
-                          "dual_residual": s_norm, "rho": rho,
-                          "served_relaxed": float(y_sum), "rounded_objective": rounded}
+            sched = sg.local_search(
+                sched, max_moves=self.max_moves, relabel=self.relabel, pair_moves=self.pair_moves
+            )
+        self.last_info = {
+            "iterations": it,
+            "primal_residual": r_norm,
+            "dual_residual": s_norm,
+            "rho": rho,
+            "served_relaxed": float(y_sum),
+            "rounded_objective": rounded,
+        }
         return sched
 
-    def _round(self, inst: LinkSchedulingInstance, groups: NDArray[np.int64],
-               steps: NDArray[np.float64]) -> NDArray[np.int64]:
+    def _round(
+        self, inst: LinkSchedulingInstance, groups: NDArray[np.int64], steps: NDArray[np.float64]
+    ) -> NDArray[np.int64]:
         """Alg. 1 lines 9-13. ``groups`` [n, T, J] are the FW vertices in the order they were
         added with step lengths ``steps`` [n, T]; vertex i keeps the weight
         steps[i] * prod_{l > i} (1 - steps[l]) in x_t."""
-        keep = np.concatenate([np.cumprod((1.0 - steps)[::-1], axis=0)[::-1][1:],
-                               np.ones((1, steps.shape[1]))])
+        keep = np.concatenate(
+            [np.cumprod((1.0 - steps)[::-1], axis=0)[::-1][1:], np.ones((1, steps.shape[1]))]
+        )
         weight = steps * keep  # [n, T]
         base = inst.n_devices + 1
         codes = (groups * base ** np.arange(groups.shape[2])).sum(axis=2)  # [n, T]
@@ -201,22 +233,32 @@ def warm_up(instance: LinkSchedulingInstance) -> None:
     _WARM = True
 
 
-def _yz_fixed_gamma(tgt: NDArray, q: NDArray, theta: NDArray, gamma: float,
-                    rho: float) -> tuple[NDArray, NDArray]:
+def _yz_fixed_gamma(
+    tgt: NDArray, q: NDArray, theta: NDArray, gamma: float, rho: float
+) -> tuple[NDArray, NDArray]:
     """Per device d: argmin over z >= 0 of q (1 - s)_+^2 - gamma min(1, s / theta)
     + (rho/2) ||z - tgt||^2, s = sum_t z_t (entries with tgt = -inf are fixed at 0;
     0 < theta <= 1): the closed form of ``_admm_kernel.yz_device``. Returns (z, y =
     min(1, s / theta))."""
     z = np.empty(tgt.shape)
     y = np.empty(tgt.shape[0])
-    _admm_kernel.yz_fixed_gamma(np.ascontiguousarray(tgt, dtype=np.float64), q, theta,
-                                float(gamma), float(rho), z, y)
+    _admm_kernel.yz_fixed_gamma(
+        np.ascontiguousarray(tgt, dtype=np.float64), q, theta, float(gamma), float(rho), z, y
+    )
     return z, y
 
 
-def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: float,
-              n_present: int, rho: float, gamma: float | None = None,
-              outer_tol: float = 1e-12) -> tuple[NDArray, NDArray]:
+def yz_update(
+    target: NDArray,
+    has: NDArray,
+    q: NDArray,
+    theta: NDArray,
+    a_srv: float,
+    n_present: int,
+    rho: float,
+    gamma: float | None = None,
+    outer_tol: float = 1e-12,
+) -> tuple[NDArray, NDArray]:
     """(25): argmin over y in [0,1], z >= 0 (z[d,t] = 0 where ``has`` is False),
     sum_t z[d,t] >= theta_d y_d of
 
@@ -235,6 +277,7 @@ def yz_update(target: NDArray, has: NDArray, q: NDArray, theta: NDArray, a_srv: 
         return _yz_fixed_gamma(tgt, q, theta, 0.0 if gamma is None else max(gamma, 0.0), rho)
     z = np.empty(tgt.shape)
     y = np.empty(tgt.shape[0])
-    _admm_kernel.yz_exact(tgt, q, theta, float(a_srv), int(n_present), float(rho),
-                          float(outer_tol), z, y)
+    _admm_kernel.yz_exact(
+        tgt, q, theta, float(a_srv), int(n_present), float(rho), float(outer_tol), z, y
+    )
     return z, y

@@ -127,9 +127,9 @@ class Formulation:
                 delivered[g[j] - 1] += inst.rate_bits[t, s, j, g[j] - 1]
         delivered = np.minimum(delivered, inst.demand_bits)
         dem = inst.demand_bits[self.devices]
-        v[self.y0 : self.y0 + self.n_d] = delivered[self.devices] >= inst.threshold_bits[
-            self.devices
-        ]
+        v[self.y0 : self.y0 + self.n_d] = (
+            delivered[self.devices] >= inst.threshold_bits[self.devices]
+        )
         v[self.sig0 : self.sig0 + self.n_d] = np.maximum(dem - delivered[self.devices], 0) / dem
         v[self.u_col] = self.n_present - v[self.y0 : self.y0 + self.n_d].sum()
         return v
@@ -153,8 +153,8 @@ class Formulation:
     def _pat_lookup(self) -> dict[tuple[int, int], int]:
         if not hasattr(self, "_pl"):
             self._pl = {
-                (int(t), int(s)): i for i, (t, s) in enumerate(zip(self.pat_t, self.pat_s,
-                                                                   strict=True))
+                (int(t), int(s)): i
+                for i, (t, s) in enumerate(zip(self.pat_t, self.pat_s, strict=True))
             }
         return self._pl
 
@@ -266,8 +266,13 @@ def build_formulation(inst: LinkSchedulingInstance) -> Formulation:
         add_row([*idx.tolist(), sig0 + d], [*rho_data[idx].tolist(), 1.0], 1.0, INF, 5)
         add_row([*idx.tolist(), y0 + d], [*rho_serve[idx].tolist(), -1.0], 0.0, INF, 6)
     # (H)
-    add_row([*list(range(y0, y0 + n_d)), u_col], [1.0] * (n_d + 1),
-            float(obj.n_present), float(obj.n_present), 7)
+    add_row(
+        [*list(range(y0, y0 + n_d)), u_col],
+        [1.0] * (n_d + 1),
+        float(obj.n_present),
+        float(obj.n_present),
+        7,
+    )
 
     A = sp.csr_matrix((vals, (rows, cols)), shape=(r, n_cols))
     col_lo = np.zeros(n_cols)
@@ -281,10 +286,29 @@ def build_formulation(inst: LinkSchedulingInstance) -> Formulation:
     missing = np.setdiff1d(np.flatnonzero(obj.present), devices)
     offset = float(obj.data_parts(np.zeros(K))[missing].sum())
     return Formulation(
-        inst=inst, objective=obj, link_t=link_t, link_s=link_s, link_j=link_j, link_k=link_k,
-        link_d=link_d, link_rate=link_rate, rho_data=rho_data, rho_serve=rho_serve,
-        pat_t=pat_t, pat_s=pat_s, devices=devices, n_x=n_x, n_z=n_z, n_d=n_d, A=A,
-        row_lo=np.array(lo), row_hi=np.array(hi), col_lo=col_lo, col_hi=col_hi,
-        hess_diag=hess, offset=offset, n_present=obj.n_present,
+        inst=inst,
+        objective=obj,
+        link_t=link_t,
+        link_s=link_s,
+        link_j=link_j,
+        link_k=link_k,
+        link_d=link_d,
+        link_rate=link_rate,
+        rho_data=rho_data,
+        rho_serve=rho_serve,
+        pat_t=pat_t,
+        pat_s=pat_s,
+        devices=devices,
+        n_x=n_x,
+        n_z=n_z,
+        n_d=n_d,
+        A=A,
+        row_lo=np.array(lo),
+        row_hi=np.array(hi),
+        col_lo=col_lo,
+        col_hi=col_hi,
+        hess_diag=hess,
+        offset=offset,
+        n_present=obj.n_present,
         row_kind=np.array(kind, dtype=np.int64),
     )

@@ -72,10 +72,16 @@ class MILPOpt(ExactPlanner):
     name = "MILP"
     is_exact = True
 
-    def __init__(self, time_limit_s: float = 60.0, max_rounds: int = 200,
-                 initial_tangents: int = 8, single_link_cuts: bool = True,
-                 incumbent_cutoff: bool = True, stall_rounds: int = 2,
-                 stall_gap: float = 1e-5) -> None:
+    def __init__(
+        self,
+        time_limit_s: float = 60.0,
+        max_rounds: int = 200,
+        initial_tangents: int = 8,
+        single_link_cuts: bool = True,
+        incumbent_cutoff: bool = True,
+        stall_rounds: int = 2,
+        stall_gap: float = 1e-5,
+    ) -> None:
         self.incumbent_cutoff = incumbent_cutoff
         self.stall_rounds = stall_rounds
         self.stall_gap = stall_gap
@@ -104,9 +110,13 @@ class MILPOpt(ExactPlanner):
         ms = np.arange(kp - nd, kp)
         slopes = g(ms + 1) - g(ms)
         chords = sp.csr_matrix(
-            (np.concatenate([np.ones(ms.size), -slopes]),
-             (np.concatenate([np.arange(ms.size)] * 2),
-              np.concatenate([np.full(ms.size, theta), np.full(ms.size, f.u_col)]))),
+            (
+                np.concatenate([np.ones(ms.size), -slopes]),
+                (
+                    np.concatenate([np.arange(ms.size)] * 2),
+                    np.concatenate([np.full(ms.size, theta), np.full(ms.size, f.u_col)]),
+                ),
+            ),
             shape=(ms.size, n_all),
         )
         chord_lo = g(ms) - slopes * ms
@@ -116,8 +126,10 @@ class MILPOpt(ExactPlanner):
             # phi_d >= 2 s sigma_d - s^2  <=>  phi_d - 2 s sigma_d >= -s^2
             d = np.arange(nd)
             m = sp.csr_matrix(
-                (np.concatenate([np.ones(nd), -2.0 * points]),
-                 (np.concatenate([d, d]), np.concatenate([phi0 + d, f.sig0 + d]))),
+                (
+                    np.concatenate([np.ones(nd), -2.0 * points]),
+                    (np.concatenate([d, d]), np.concatenate([phi0 + d, f.sig0 + d])),
+                ),
                 shape=(nd, n_all),
             )
             cut_rows.append(m)
@@ -130,9 +142,13 @@ class MILPOpt(ExactPlanner):
             # shortfall is supermodular in the link set; exact with 0 or 1 link)
             rho = f.rho_data
             m = sp.csr_matrix(
-                (np.concatenate([np.ones(nd), 2 * rho - rho**2]),
-                 (np.concatenate([np.arange(nd), f.link_d]),
-                  np.concatenate([phi0 + np.arange(nd), np.arange(f.n_x)]))),
+                (
+                    np.concatenate([np.ones(nd), 2 * rho - rho**2]),
+                    (
+                        np.concatenate([np.arange(nd), f.link_d]),
+                        np.concatenate([phi0 + np.arange(nd), np.arange(f.n_x)]),
+                    ),
+                ),
                 shape=(nd, n_all),
             )
             cut_rows.append(m)
@@ -158,8 +174,9 @@ class MILPOpt(ExactPlanner):
             cuts = sp.vstack(cut_rows, format="csr")
             A = sp.vstack([base, chords, cuts], format="csr")
             lo = np.concatenate([f.row_lo, chord_lo, np.concatenate(cut_lo)])
-            hi = np.concatenate([f.row_hi, np.full(ms.size, np.inf),
-                                 np.full(cuts.shape[0], np.inf)])
+            hi = np.concatenate(
+                [f.row_hi, np.full(ms.size, np.inf), np.full(cuts.shape[0], np.inf)]
+            )
             if np.isfinite(best_val):
                 # objective cutoff: the outer approximation of the optimum is <= its true
                 # value <= the incumbent, so this row never removes an optimal solution
@@ -168,7 +185,9 @@ class MILPOpt(ExactPlanner):
                 hi = np.append(hi, best_val - f.offset + 1e-9 + 1e-7 * abs(best_val))
             with _quiet_stdout():
                 res = milp(
-                    cost * _SCALE, integrality=integrality, bounds=Bounds(lb, ub),
+                    cost * _SCALE,
+                    integrality=integrality,
+                    bounds=Bounds(lb, ub),
                     constraints=LinearConstraint(A, lo * 1.0, hi),
                     options={"disp": False, "mip_rel_gap": 0.0, "time_limit": max(left, 1e-3)},
                 )
@@ -181,8 +200,12 @@ class MILPOpt(ExactPlanner):
             bound = getattr(res, "mip_dual_bound", None)
             previous = lower
             if res.status == 0:
-                lower = max(lower, float(res.fun) / _SCALE + f.offset
-                            if bound is None else float(bound) / _SCALE + f.offset)
+                lower = max(
+                    lower,
+                    float(res.fun) / _SCALE + f.offset
+                    if bound is None
+                    else float(bound) / _SCALE + f.offset,
+                )
             elif bound is not None and np.isfinite(bound):
                 lower = max(lower, float(bound) / _SCALE + f.offset)
             if res.status == 2 and np.isfinite(best_val):
@@ -209,8 +232,12 @@ class MILPOpt(ExactPlanner):
             best_val = float(instance.score(best_sched)["objective"])
         lower = min(lower, best_val)
         return OptResult(
-            schedule=best_sched, objective=best_val, lower_bound=lower,
-            gap=relative_gap(best_val, lower), nodes=rounds, status=status,
-            solve_time_s=time.perf_counter() - t0, info={"oa_rounds": rounds},
+            schedule=best_sched,
+            objective=best_val,
+            lower_bound=lower,
+            gap=relative_gap(best_val, lower),
+            nodes=rounds,
+            status=status,
+            solve_time_s=time.perf_counter() - t0,
+            info={"oa_rounds": rounds},
         )
-

@@ -120,8 +120,7 @@ class _Master:
         self.link_row = np.empty(f.n_x, dtype=np.int64)
         self.link_row_c = np.full(f.n_x, -1, dtype=np.int64)
         for i in range(f.n_x):
-            t, s, j, k = (int(f.link_t[i]), int(f.link_s[i]), int(f.link_j[i]),
-                          int(f.link_d[i]))
+            t, s, j, k = (int(f.link_t[i]), int(f.link_s[i]), int(f.link_j[i]), int(f.link_d[i]))
             if s >= 0:
                 key = ("B", t, s, j)
                 self.link_row[i] = keys[key] if key in keys else row(key, 0.0, 0.0)
@@ -137,12 +136,20 @@ class _Master:
         g = self.a2 * ms.astype(np.float64) ** 2
         g1 = self.a2 * (ms + 1.0) ** 2
         slopes = g1 - g
-        chord_rows = [row(("chord", int(m)), float(g[i] - slopes[i] * m), INF)
-                      for i, m in enumerate(ms)]
+        chord_rows = [
+            row(("chord", int(m)), float(g[i] - slopes[i] * m), INF) for i, m in enumerate(ms)
+        ]
         self.keys = keys
         n_rows = len(lo)
-        h.addRows(n_rows, np.array(lo), np.array(hi), 0, np.array([], dtype=np.int32),
-                  np.array([], dtype=np.int32), np.array([]))
+        h.addRows(
+            n_rows,
+            np.array(lo),
+            np.array(hi),
+            0,
+            np.array([], dtype=np.int32),
+            np.array([], dtype=np.int32),
+            np.array([]),
+        )
         # ---- static columns: z patterns, u, theta, artificials
         cols_idx: list[list[int]] = []
         cols_val: list[list[float]] = []
@@ -156,8 +163,11 @@ class _Master:
             for j in range(inst.n_transmitters):
                 if ("B", t, s, j) in keys:
                     idx.append(keys[("B", t, s, j)])
-            idx += [r for (kind, *rest), r in keys.items()
-                    if kind == "C" and rest[0] == t and rest[1] == s]
+            idx += [
+                r
+                for (kind, *rest), r in keys.items()
+                if kind == "C" and rest[0] == t and rest[1] == s
+            ]
             cols_idx.append(idx)
             cols_val.append([1.0] + [-1.0] * (len(idx) - 1))
             cost.append(0.0)
@@ -187,10 +197,16 @@ class _Master:
         self.n_art = len(art_rows)
         self.n_static = len(cost)
         starts = np.cumsum([0] + [len(c) for c in cols_idx[:-1]]).astype(np.int32)
-        h.addCols(len(cost), np.array(cost), np.array(clo), np.array(chi),
-                  int(sum(len(c) for c in cols_idx)), starts,
-                  np.array(list(itertools.chain.from_iterable(cols_idx)), dtype=np.int32),
-                  np.array(list(itertools.chain.from_iterable(cols_val))))
+        h.addCols(
+            len(cost),
+            np.array(cost),
+            np.array(clo),
+            np.array(chi),
+            int(sum(len(c) for c in cols_idx)),
+            starts,
+            np.array(list(itertools.chain.from_iterable(cols_idx)), dtype=np.int32),
+            np.array(list(itertools.chain.from_iterable(cols_val))),
+        )
         self.static_cost = np.array(cost)
         # ---- column pool
         self.col_dev: list[int] = []
@@ -251,9 +267,16 @@ class _Master:
             self.col_served.append(served)
             added += 1
         if added:
-            self.h.addCols(added, np.array(costs), np.array(lo), np.array(hi), len(idx),
-                           np.array(starts, dtype=np.int32), np.array(idx, dtype=np.int32),
-                           np.array(val))
+            self.h.addCols(
+                added,
+                np.array(costs),
+                np.array(lo),
+                np.array(hi),
+                len(idx),
+                np.array(starts, dtype=np.int32),
+                np.array(idx, dtype=np.int32),
+                np.array(val),
+            )
             self._inc = None
         return added
 
@@ -261,10 +284,12 @@ class _Master:
         """[n_pool, n_x] link incidence of the pool columns."""
         if self._inc is None or self._inc.shape[0] != self.n_pool:
             rows = np.repeat(np.arange(self.n_pool), [len(c) for c in self.col_links])
-            cols = np.fromiter(itertools.chain.from_iterable(self.col_links), dtype=np.int64,
-                               count=rows.size)
-            self._inc = sp.csr_matrix((np.ones(rows.size), (rows, cols)),
-                                      shape=(self.n_pool, self.f.n_x))
+            cols = np.fromiter(
+                itertools.chain.from_iterable(self.col_links), dtype=np.int64, count=rows.size
+            )
+            self._inc = sp.csr_matrix(
+                (np.ones(rows.size), (rows, cols)), shape=(self.n_pool, self.f.n_x)
+            )
         return self._inc
 
     # ------------------------------------------------------------------ node state
@@ -321,10 +346,12 @@ class _Master:
         h = self.h
         h.changeColsBounds(self.f.n_z, np.arange(self.f.n_z, dtype=np.int32), z_lo, z_hi)
         if self.n_pool:
-            h.changeColsBounds(self.n_pool,
-                               np.arange(self.n_static, self.n_static + self.n_pool,
-                                         dtype=np.int32),
-                               np.zeros(self.n_pool), self._pool_ub())
+            h.changeColsBounds(
+                self.n_pool,
+                np.arange(self.n_static, self.n_static + self.n_pool, dtype=np.int32),
+                np.zeros(self.n_pool),
+                self._pool_ub(),
+            )
 
     def _pool_ub(self, start: int = 0) -> NDArray[np.float64]:
         inc = self.incidence()[start:]
@@ -360,8 +387,9 @@ class _Master:
 
         Returns (columns with negative reduced cost, per-device minimum reduced cost)."""
         f = self.f
-        w = row_dual[self.link_row] + np.where(self.link_row_c >= 0,
-                                               row_dual[np.maximum(self.link_row_c, 0)], 0.0)
+        w = row_dual[self.link_row] + np.where(
+            self.link_row_c >= 0, row_dual[np.maximum(self.link_row_c, 0)], 0.0
+        )
         mu = row_dual[self.row_h]
         new_cols: list[tuple[int, tuple[int, ...]]] = []
         min_rc = np.zeros(f.n_d)
@@ -475,9 +503,14 @@ class OPT(ExactPlanner):
     name = "OPT"
     is_exact = True
 
-    def __init__(self, time_limit_s: float = 60.0, node_limit: int = 100_000,
-                 heuristic_every: int = 10, branching: tuple[str, ...] = ("z", "served", "link"),
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        time_limit_s: float = 60.0,
+        node_limit: int = 100_000,
+        heuristic_every: int = 10,
+        branching: tuple[str, ...] = ("z", "served", "link"),
+        verbose: bool = False,
+    ) -> None:
         self.branching = tuple(branching)
         self.time_limit_s = time_limit_s
         self.node_limit = node_limit
@@ -495,12 +528,12 @@ class OPT(ExactPlanner):
         best_sched = local_search(instance, obj, best_sched)
         best_val = float(instance.score(best_sched)["objective"])
         if f.n_d == 0:  # nobody can be served: every schedule is optimal
-            return OptResult(best_sched, best_val, best_val, 0.0, 0, "optimal",
-                             time.perf_counter() - t0)
+            return OptResult(
+                best_sched, best_val, best_val, 0.0, 0, "optimal", time.perf_counter() - t0
+            )
         m = _Master(f)
         # initial columns: empty, single links, the incumbent's columns
-        init = [(d, ()) for d in range(f.n_d)] + [(int(f.link_d[i]), (i,))
-                                                  for i in range(f.n_x)]
+        init = [(d, ()) for d in range(f.n_d)] + [(int(f.link_d[i]), (i,)) for i in range(f.n_x)]
         init += _schedule_columns(f, best_sched)
         m.add_columns(init, [INF] * len(init))
 
@@ -557,9 +590,12 @@ class OPT(ExactPlanner):
                     continue
             node.bound = max(nb, bound)
             if self.verbose:
-                print(f"node {nodes} depth {node.depth} bound {node.bound:.9f} "
-                      f"ub {best_val:.9f} open {len(heap)} cols {m.n_pool} "
-                      f"t {time.perf_counter() - t0:.1f}s", flush=True)
+                print(
+                    f"node {nodes} depth {node.depth} bound {node.bound:.9f} "
+                    f"ub {best_val:.9f} open {len(heap)} cols {m.n_pool} "
+                    f"t {time.perf_counter() - t0:.1f}s",
+                    flush=True,
+                )
             if node.bound >= best_val - tol_of(best_val):
                 prune(node.bound)
                 continue
@@ -593,9 +629,14 @@ class OPT(ExactPlanner):
         if status != "optimal" and gap_closed(best_val, lower):
             status = "optimal"
         return OptResult(
-            schedule=best_sched, objective=best_val, lower_bound=float(lower),
-            gap=relative_gap(best_val, lower), nodes=nodes, status=status,
-            solve_time_s=time.perf_counter() - t0, info={"columns": m.n_pool},
+            schedule=best_sched,
+            objective=best_val,
+            lower_bound=float(lower),
+            gap=relative_gap(best_val, lower),
+            nodes=nodes,
+            status=status,
+            solve_time_s=time.perf_counter() - t0,
+            info={"columns": m.n_pool},
         )
 
     @staticmethod
@@ -623,10 +664,17 @@ def _integral(z: NDArray, served: NDArray, x: NDArray) -> bool:
     return not (frac(z).any() or frac(served).any() or frac(x).any())
 
 
-def _branch(f: Formulation, z: NDArray, served: NDArray, x: NDArray, node: _Node,
-            order: tuple[str, ...] = ("z", "served", "link")):
+def _branch(
+    f: Formulation,
+    z: NDArray,
+    served: NDArray,
+    x: NDArray,
+    node: _Node,
+    order: tuple[str, ...] = ("z", "served", "link"),
+):
     """Children of a fractional node (None if integral): the most fractional variable of
     the first kind in ``order`` that has one."""
+
     def most_fractional(v: NDArray) -> int:
         score = np.minimum(v, 1.0 - v)
         i = int(np.argmax(score)) if score.size else 0

@@ -30,8 +30,14 @@ def _matching(inst: LinkSchedulingInstance, f: Formulation, t: int, s: int, x: N
     return group, total
 
 
-def round_slot(inst: LinkSchedulingInstance, f: Formulation, t: int, z: NDArray,
-               x: NDArray, rule: str = "pattern") -> NDArray[np.int64]:
+def round_slot(
+    inst: LinkSchedulingInstance,
+    f: Formulation,
+    t: int,
+    z: NDArray,
+    x: NDArray,
+    rule: str = "pattern",
+) -> NDArray[np.int64]:
     """The most promising group of slot t, then feasibility repair.
 
     ``rule="pattern"``: the pattern S with the largest mass z[t,S], then a max-weight
@@ -46,20 +52,21 @@ def round_slot(inst: LinkSchedulingInstance, f: Formulation, t: int, z: NDArray,
         p = pats[int(np.argmax(z[pats]))]
         group, _ = _matching(inst, f, t, int(f.pat_s[p]), x)
     else:
-        best = max((_matching(inst, f, t, int(f.pat_s[p]), x) for p in pats),
-                   key=lambda gw: gw[1])
+        best = max((_matching(inst, f, t, int(f.pat_s[p]), x) for p in pats), key=lambda gw: gw[1])
         group = best[0]
     return repair_group(inst, t, group)
 
 
-def round_fractional(inst: LinkSchedulingInstance, f: Formulation, z: NDArray,
-                     x: NDArray, rule: str = "pattern") -> NDArray[np.int64]:
+def round_fractional(
+    inst: LinkSchedulingInstance, f: Formulation, z: NDArray, x: NDArray, rule: str = "pattern"
+) -> NDArray[np.int64]:
     """Round a fractional (z over patterns, x over links) solution slot by slot."""
     return np.stack([round_slot(inst, f, t, z, x, rule) for t in range(inst.n_slots)])
 
 
-def local_search(inst: LinkSchedulingInstance, obj: Objective,
-                  schedule: NDArray[np.int64], rounds: int = 3) -> NDArray[np.int64]:
+def local_search(
+    inst: LinkSchedulingInstance, obj: Objective, schedule: NDArray[np.int64], rounds: int = 3
+) -> NDArray[np.int64]:
     """Slot-wise improvement: re-choose each slot's group greedily given the other slots,
     keep the change if the objective decreases."""
     best = schedule.copy()

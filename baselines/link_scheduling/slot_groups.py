@@ -76,19 +76,26 @@ def _combo_table(band: tuple[int, ...], m: int, rows: tuple[tuple[int, int], ...
     row_of = {r: i for i, r in enumerate(rows)}
     choices, pats = [], []
     for s in range(1 << len(c_idx)):
-        opts = [range(-1, m) if band[j] == 0 else
-                (range(m) if (s >> c_idx.index(j)) & 1 else [-1]) for j in range(J)]
+        opts = [
+            range(-1, m) if band[j] == 0 else (range(m) if (s >> c_idx.index(j)) & 1 else [-1])
+            for j in range(J)
+        ]
         for c in itertools.product(*opts):
             choices.append(c)
             pats.append(s)
     choice = np.array(choices, dtype=np.int64).reshape(-1, J)
     pat = np.array(pats, dtype=np.int64)
     idle = choice < 0
-    row = np.array([[row_of.get((s, j), row_of.get((0, j), 0)) for j in range(J)]
-                    for s in pats], dtype=np.int64).reshape(-1, J)
+    row = np.array(
+        [[row_of.get((s, j), row_of.get((0, j), 0)) for j in range(J)] for s in pats],
+        dtype=np.int64,
+    ).reshape(-1, J)
     flat = np.where(idle, len(rows) * m + np.arange(J), row * m + np.maximum(choice, 0))
-    pairs = [(a, b) for a, b in itertools.combinations(range(J), 2)
-             if not (idle[:, a].all() or idle[:, b].all())]
+    pairs = [
+        (a, b)
+        for a, b in itertools.combinations(range(J), 2)
+        if not (idle[:, a].all() or idle[:, b].all())
+    ]
     return flat, pairs, pat
 
 
@@ -154,8 +161,11 @@ class SlotGroups:
         # instance code of a local device d at index d + J; idle entries (-1 - j) -> 0
         self._code_of = np.concatenate([np.zeros(self.J, dtype=np.int64), self.devices + 1])
         self._pattern_bits = c_band_bits(inst.band)
-        self._tx_pairs = np.array(list(itertools.combinations(range(self.J), 2)),
-                                  dtype=np.int64).reshape(-1, 2).T
+        self._tx_pairs = (
+            np.array(list(itertools.combinations(range(self.J), 2)), dtype=np.int64)
+            .reshape(-1, 2)
+            .T
+        )
         self._ordered_pairs = _ordered_slot_pairs(self.T)
 
     def _rows(self) -> None:
@@ -166,7 +176,8 @@ class SlotGroups:
         for j in range(self.J):
             if self.band[j] == 0:
                 same = (self.rate[:, :, j] == self.rate[:, :1, j]).all() and (
-                    self.feas[:, :, j] == self.feas[:, :1, j]).all()
+                    self.feas[:, :, j] == self.feas[:, :1, j]
+                ).all()
                 rows.extend((s, j) for s in (range(1) if same else range(self.n_pat)))
             else:
                 rows.extend((s, j) for s in range(self.n_pat) if s & bits[j])
@@ -185,8 +196,10 @@ class SlotGroups:
         out = self._tables.get(m)
         if out is None:
             flat, pairs, _ = _combo_table(
-                tuple(int(b) for b in self.band), m,
-                tuple(zip(self.row_s.tolist(), self.row_j.tolist(), strict=True)))
+                tuple(int(b) for b in self.band),
+                m,
+                tuple(zip(self.row_s.tolist(), self.row_j.tolist(), strict=True)),
+            )
             pa = np.array([a for a, _ in pairs], dtype=np.int64)
             pb = np.array([b for _, b in pairs], dtype=np.int64)
             out = self._tables[m] = (np.ascontiguousarray(flat), pa, pb)
@@ -201,8 +214,9 @@ class SlotGroups:
         return self._code_of[dev + self.J]
 
     # ------------------------------------------------------------------ searches
-    def best_linear(self, weight: NDArray,
-                    m: int | None = None) -> tuple[NDArray[np.int64], NDArray]:
+    def best_linear(
+        self, weight: NDArray, m: int | None = None
+    ) -> tuple[NDArray[np.int64], NDArray]:
         """Per slot the group maximising sum over its links of ``weight[t, r, d]`` (rows r =
         (S, j) pairs ``row_s``/``row_j``; feasible links only; idle scores 0), exactly with
         the default m = J candidates per (S, j); a smaller ``m`` searches only the m best
@@ -212,9 +226,9 @@ class SlotGroups:
         dev, val = _kernels.best_linear_rows(w, self.feas_r, *self._table(m), m)
         return self._groups(dev), val
 
-    def best_response(self, b_other: NDArray,
-                      ts: NDArray[np.int64] | None = None,
-                      m: int | None = None) -> tuple[NDArray[np.int64], NDArray]:
+    def best_response(
+        self, b_other: NDArray, ts: NDArray[np.int64] | None = None, m: int | None = None
+    ) -> tuple[NDArray[np.int64], NDArray]:
         """Per slot t the group minimising U given ``b_other[t]`` (bits per local device
         delivered by the other slots). Returns ([T, J] groups, [T] objective values). With
         ``ts`` [n] (slot indices, repeats allowed) row i is the best group of slot ts[i] given
@@ -226,14 +240,23 @@ class SlotGroups:
         short0 = D - np.minimum(b_other, D)  # [n, nd] shortfall before the slot
         rows = self._all_slots if ts is None else np.asarray(ts, dtype=np.int64)
         dev, val = _kernels.best_response_rows(
-            np.ascontiguousarray(short0), rows, self.rate_r, self.feas_r, coef,
-            self._serve_short, self._served_lut, *self._table(m), m)
+            np.ascontiguousarray(short0),
+            rows,
+            self.rate_r,
+            self.feas_r,
+            coef,
+            self._serve_short,
+            self._served_lut,
+            *self._table(m),
+            m,
+        )
         base_data = coef * short0 * short0
         return self._groups(dev), val + base_data.sum(axis=1) + self.offset
 
     # ------------------------------------------------------------------ schedules
-    def slot_bits(self, schedule: NDArray[np.int64],
-                  table: NDArray | None = None) -> NDArray[np.float64]:
+    def slot_bits(
+        self, schedule: NDArray[np.int64], table: NDArray | None = None
+    ) -> NDArray[np.float64]:
         """[T, nd] bits each slot of a valid schedule delivers to each local device (or any
         other per-link ``table`` [T, S, J, nd], e.g. the normalised rates ``rho``)."""
         return self._bits(schedule[None], table)[0]
@@ -247,13 +270,13 @@ class SlotGroups:
             ext = self._rho_ext
         else:
             ext = np.zeros(self._rate_ext.shape)
-            np.copyto(ext[..., :self.nd], table, where=self.feas)
+            np.copyto(ext[..., : self.nd], table, where=self.feas)
         P, T, J = scheds.shape
         d = self._local_ext[scheds]
         r = ext[np.arange(T)[:, None], self.patterns(scheds)[..., None], np.arange(J), d]
         out = np.zeros((P, T, self.nd + 2))
         out[np.arange(P)[:, None, None], np.arange(T)[:, None], d] = r
-        return out[..., :self.nd]
+        return out[..., : self.nd]
 
     def _feasible(self, scheds: NDArray[np.int64]) -> NDArray[np.bool_]:
         """[P] validity of a batch of schedules [P, T, J] (unicast + feasible links)."""
@@ -263,8 +286,12 @@ class SlotGroups:
         local[self.devices + 1] = np.arange(self.nd)
         d = local[scheds]
         on = scheds > 0
-        ok = np.where(on, (d >= 0) & self.feas[np.arange(T)[None, :, None], s[..., None],
-                                                  np.arange(J), np.maximum(d, 0)], True)
+        ok = np.where(
+            on,
+            (d >= 0)
+            & self.feas[np.arange(T)[None, :, None], s[..., None], np.arange(J), np.maximum(d, 0)],
+            True,
+        )
         good = ok.all(axis=(1, 2))
         for a, b in itertools.combinations(range(J), 2):
             good &= ~((scheds[:, :, a] == scheds[:, :, b]) & on[:, :, a]).any(axis=1)
@@ -277,10 +304,16 @@ class SlotGroups:
         data = (self.coef * (self.demand - b) ** 2).sum(axis=-1)
         return self.obj.served_term(n) + data + self.offset
 
-    def local_search(self, schedule: NDArray[np.int64], max_moves: int = 200,
-                     swaps: bool = True, relabel: bool = True,
-                     pair_moves: int = 200, pair_cand: int = 2,
-                     slot_cand: int | None = 2) -> NDArray[np.int64]:
+    def local_search(
+        self,
+        schedule: NDArray[np.int64],
+        max_moves: int = 200,
+        swaps: bool = True,
+        relabel: bool = True,
+        pair_moves: int = 200,
+        pair_cand: int = 2,
+        slot_cand: int | None = 2,
+    ) -> NDArray[np.int64]:
         """Best-improvement local search (see the module docstring); returns a valid
         schedule whose objective is <= that of ``schedule``. ``swaps`` / ``relabel``: use
         the exchange / relabelling moves; ``pair_moves``: at most this many two-slot re-plan
@@ -316,8 +349,9 @@ class SlotGroups:
             cur = float(self.values(b))
         return sched
 
-    def _group_bits(self, ts: NDArray[np.int64],
-                    groups: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray]:
+    def _group_bits(
+        self, ts: NDArray[np.int64], groups: NDArray[np.int64]
+    ) -> tuple[NDArray[np.bool_], NDArray]:
         """Validity [P] (unicast + feasible links) and per-device bits [P, nd] of groups
         [P, J] played in slots ``ts`` [P] (the bits of an invalid group are meaningless)."""
         P, J = groups.shape
@@ -328,26 +362,37 @@ class SlotGroups:
         ok &= ~((a == b) & (a > 0)).any(axis=1)
         bits = np.zeros((P, self.nd + 2))
         bits[np.arange(P)[:, None], d] = self._rate_ext[idx]
-        return ok, bits[:, :self.nd]
+        return ok, bits[:, : self.nd]
 
-    def _best_exchange(self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray,
-                       cur: float) -> NDArray[np.int64] | None:
+    def _best_exchange(
+        self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray, cur: float
+    ) -> NDArray[np.int64] | None:
         """The best improving exchange of the contents of two (slot, transmitter) positions
         in different slots (exchanges inside one slot are single-slot moves): only the
         devices of the two changed slots are re-scored (``_kernels.best_exchange``).
         Returns the new schedule, or None if no exchange improves."""
         val, t1, j1, t2, j2 = _kernels.best_exchange(
-            self._local[sched], contrib, b, self._rate_ext, self._feas_ext,
-            self._pattern_bits, self.demand, self.threshold, self.coef, self._served_lut,
-            self.offset)
+            self._local[sched],
+            contrib,
+            b,
+            self._rate_ext,
+            self._feas_ext,
+            self._pattern_bits,
+            self.demand,
+            self.threshold,
+            self.coef,
+            self._served_lut,
+            self.offset,
+        )
         if not val < cur - _IMPROVE_TOL:
             return None
         out = sched.copy()
         out[t1, j1], out[t2, j2] = sched[t2, j2], sched[t1, j1]
         return out
 
-    def _best_relabel(self, sched: NDArray[np.int64], b: NDArray,
-                      cur: float) -> NDArray[np.int64] | None:
+    def _best_relabel(
+        self, sched: NDArray[np.int64], b: NDArray, cur: float
+    ) -> NDArray[np.int64] | None:
         """The best improving relabelling of two devices a != c over the whole schedule: swap
         (a takes every position of c and c every position of a) or merge (c takes every
         position of a, if no slot holds both; a is left without links). The active C-band
@@ -358,8 +403,18 @@ class SlotGroups:
         bc = np.minimum(b, self.demand)
         data0 = float((self.coef * (self.demand - bc) ** 2).sum())
         val, kind, a, c = _kernels.best_relabel(
-            self._local[sched], b, self._rate_ext, self._feas_ext, self._pattern_bits,
-            self.demand, self.threshold, self.coef, self._served_lut, self.offset, data0)
+            self._local[sched],
+            b,
+            self._rate_ext,
+            self._feas_ext,
+            self._pattern_bits,
+            self.demand,
+            self.threshold,
+            self.coef,
+            self._served_lut,
+            self.offset,
+            data0,
+        )
         if not val < cur - _IMPROVE_TOL:
             return None
         ka, kc = self.devices[a] + 1, self.devices[c] + 1
@@ -370,8 +425,9 @@ class SlotGroups:
             out[sched == ka] = kc
         return out
 
-    def _best_pair_replan(self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray,
-                          cur: float, pair_cand: int = 2) -> NDArray[np.int64] | None:
+    def _best_pair_replan(
+        self, sched: NDArray[np.int64], contrib: NDArray, b: NDArray, cur: float, pair_cand: int = 2
+    ) -> NDArray[np.int64] | None:
         """Ruin and recreate of two slots, all T (T - 1) ordered pairs (t1, t2) at once: both
         slots are cleared, t1 gets its best response to the rest, then t2 its best response
         to the rest plus the new t1 (two batched ``best_response`` calls, ``pair_cand``
@@ -389,8 +445,9 @@ class SlotGroups:
             return None
         return out
 
-    def _apply_slot_moves(self, sched: NDArray[np.int64], groups: NDArray[np.int64],
-                          vals: NDArray, cur: float) -> NDArray[np.int64]:
+    def _apply_slot_moves(
+        self, sched: NDArray[np.int64], groups: NDArray[np.int64], vals: NDArray, cur: float
+    ) -> NDArray[np.int64]:
         """Apply the improving slot best responses in order of their values, skipping a slot
         whose old or new devices meet those of a slot already taken (so the data changes
         add up); keep the combination if it beats the single best move, else that move."""

@@ -192,10 +192,15 @@ def teme_to_ecef_km(
     theta = gmst_rad(jd, fr)
     c, s = np.cos(theta), np.sin(theta)
     x, y, z = r[..., 0], r[..., 1], r[..., 2]
-    xe = c * x + s * y
-    ye = -s * x + c * y
-    ze = np.broadcast_to(z, np.broadcast_shapes(z.shape, np.shape(theta)))
-    return np.stack([xe, ye, ze], axis=-1)
+    out = np.empty((*np.broadcast_shapes(x.shape, np.shape(theta)), 3))
+    # written in place into the output's columns: no stacked copies of full-size arrays
+    xe, ye = out[..., 0], out[..., 1]
+    np.multiply(c, x, out=xe)
+    xe += s * y
+    np.multiply(c, y, out=ye)
+    ye -= s * x
+    out[..., 2] = z
+    return out
 
 
 # --------------------------------------------------------------------------- ground geometry
@@ -323,14 +328,26 @@ def look_angles(
     ground = geodetic_to_ecef_km(lat, lon, alt)  # (3,) or (G, 3)
     basis = enu_basis(lat, lon)  # (3, 3) or (G, 3, 3)
     if lat.ndim == 1:
+        shape = (*sat.shape[:-1], lat.shape[0])
         enu = np.einsum("...gj,gij->...gi", sat[..., None, :] - ground, basis)
+        east, north, up = (enu[..., i].ravel() for i in range(3))
     else:
-        # one BLAS matrix product for all satellites and times: d @ basis.T
-        enu = (sat - ground) @ basis.T
-    east, north, up = enu[..., 0], enu[..., 1], enu[..., 2]
-    horiz = np.hypot(east, north)
-    elevation = np.degrees(np.arctan2(up, horiz))
-    azimuth = np.mod(np.degrees(np.arctan2(east, north)), 360.0)
-    azimuth = np.where(azimuth >= 360.0, 0.0, azimuth)  # mod of tiny negatives rounds to 360
-    slant = np.hypot(horiz, up)
-    return elevation, azimuth, slant
+        # three BLAS matrix-vector products give contiguous components; the site's own
+        # components are subtracted afterwards instead of forming sat - ground
+        shape = sat.shape[:-1]
+        flat = sat.reshape(-1, 3)
+        east, north, up = (np.subtract(flat @ basis[i], basis[i] @ ground) for i in range(3))
+    # in place from here on: each full-size temporary is reused
+    horiz = east * east
+    horiz += north * north
+    np.sqrt(horiz, out=horiz)
+    elevation = np.arctan2(up, horiz)
+    np.degrees(elevation, out=elevation)
+    azimuth = np.arctan2(east, north)  # (-pi, pi]
+    np.degrees(azimuth, out=azimuth)
+    azimuth[azimuth < 0.0] += 360.0
+    azimuth[azimuth >= 360.0] = 0.0  # tiny negatives + 360 round to 360
+    slant = np.multiply(horiz, horiz, out=horiz)
+    slant += up * up
+    np.sqrt(slant, out=slant)
+    return elevation.reshape(shape)[()], azimuth.reshape(shape)[()], slant.reshape(shape)[()]

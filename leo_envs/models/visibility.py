@@ -106,7 +106,7 @@ class PassTable:
     culmination_s: NDArray[np.float64]
     set_s: NDArray[np.float64]
     max_elevation_deg: NDArray[np.float64]
-    _longest_s: float = field(default=0.0, repr=False)
+    _longest_s: float = field(default=0.0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("sat", "rise_s", "culmination_s", "set_s", "max_elevation_deg"):

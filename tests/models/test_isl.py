@@ -144,3 +144,19 @@ def test_chord_length_and_bad_inputs():
         plus_grid_links(4, 4, phasing=4)
     with pytest.raises(ValueError, match="links"):
         neighbors(np.array([[0, 5]]), 5)
+
+
+def test_line_of_sight_rejects_the_impossible_links_of_a_sparse_shell():
+    # two satellites per plane sit half an orbit apart: their ring link crosses the Earth,
+    # while the cross-plane links of a 53 deg shell stay clear of it
+    shell = walker_delta(4, 2, 0, 550.0, 53.0, EPOCH)
+    pos = VisibilityIndex(shell, [GroundSite(0.0, 0.0)], EPOCH, 600.0, 60.0).sat_ecef_km(0.0)
+    links = plus_grid_links(4, 2, seam="keep")
+    ok = line_of_sight(pos[links[:, 0]], pos[links[:, 1]])
+    ring = links[:, 0] // 2 == links[:, 1] // 2
+    assert ring.sum() == 4 and not ok[ring].any()
+    # chords through the Earth are longer than the 550 km shell's horizon-to-horizon
+    # limit 2 sqrt(r^2 - (a + 80 km)^2)
+    r = R_EARTH_WGS72_KM + 550.0
+    limit = 2 * math.sqrt(r**2 - (WGS84_A_KM + 80.0) ** 2)
+    assert np.all(chord_length_km(pos[links[ring, 0]], pos[links[ring, 1]]) > limit)

@@ -8,6 +8,7 @@ for the TEME -> ECEF rotation, WGS84 ENU written out again).
 from __future__ import annotations
 
 import pickle
+from copy import deepcopy
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -247,6 +248,8 @@ def test_pickle_keeps_answers_and_propagation_is_bit_identical():
     copy = pickle.loads(pickle.dumps(index))
     assert copy.cache_key == index.cache_key
     np.testing.assert_array_equal(copy.passes(0).rise_s, index.passes(0).rise_s)
+    deep = deepcopy(index)  # rebuilt from its arguments: the cache answers
+    assert deep._prop is index._prop and deep is not index
 
 
 def test_grid_covers_the_whole_horizon():

@@ -87,8 +87,9 @@ class SingleEpisode:
         the link feasibility of every slot and pattern is computed on the first call."""
         if self._feasible is None:  # [T, S, J, K]: one call for the whole episode
             self._feasible = self.dynamics.slot_feasible(self.block, self.index, slice(None))
-        return self.dynamics.action_neighbors(self.block, self.index, proto, k,
-                                              self._feasible[self.t])
+        return self.dynamics.action_neighbors(
+            self.block, self.index, proto, k, self._feasible[self.t]
+        )
 
     def _sinr(self, rx: list[list[float]], group: list[int]) -> list[float]:
         """SINR (eq. 14) of each link of ``group``, interference summed in index order."""
@@ -110,8 +111,10 @@ class SingleEpisode:
         # eq. (15) with one numpy call: Python floats round + and * as numpy does, and
         # log2 stays numpy's so that the batched env computes the same bits
         log2 = np.log2([1.0 + value for value in sinr]).tolist()
-        bits = [slot_s * (bandwidth * rate)
-                for bandwidth, rate in zip(dynamics.bandwidth_hz_list, log2, strict=True)]
+        bits = [
+            slot_s * (bandwidth * rate)
+            for bandwidth, rate in zip(dynamics.bandwidth_hz_list, log2, strict=True)
+        ]
         shortfall, useful = self.shortfall, 0.0
         for j in range(N_TX):
             if not group[j]:
@@ -135,6 +138,10 @@ class SingleEpisode:
         """Scalar ``LinkDynamics.objective``: (objective, served_gap_term, data_gap_term)."""
         cfg = self.dynamics.config
         return objective_from_totals(
-            self.n_served, self._n_present, max(self.shortfall, 0.0), self._weighted_demand,
-            cfg.served_term_weight, cfg.data_term_weight,
+            self.n_served,
+            self._n_present,
+            max(self.shortfall, 0.0),
+            self._weighted_demand,
+            cfg.served_term_weight,
+            cfg.data_term_weight,
         )

@@ -74,14 +74,32 @@ class LinkSchedulingInstance:
 
     def __post_init__(self) -> None:
         rate_bits, feasible = link_tables(
-            self.gain, self.tx_power_w, self.bandwidth_hz, self.noise_w, self.band,
-            self.eligible, self.sinr_threshold, self.slot_s,
+            self.gain,
+            self.tx_power_w,
+            self.bandwidth_hz,
+            self.noise_w,
+            self.band,
+            self.eligible,
+            self.sinr_threshold,
+            self.slot_s,
         )
         object.__setattr__(self, "rate_bits", rate_bits)
         object.__setattr__(self, "feasible", feasible)
-        for name in ("band", "gain", "tx_power_w", "bandwidth_hz", "noise_w", "eligible",
-                     "present", "demand_bits", "threshold_bits", "weight", "sinr_threshold",
-                     "rate_bits", "feasible"):
+        for name in (
+            "band",
+            "gain",
+            "tx_power_w",
+            "bandwidth_hz",
+            "noise_w",
+            "eligible",
+            "present",
+            "demand_bits",
+            "threshold_bits",
+            "weight",
+            "sinr_threshold",
+            "rate_bits",
+            "feasible",
+        ):
             getattr(self, name).setflags(write=False)
 
     @property

@@ -51,10 +51,18 @@ class EpisodePrefetcher:
         row = self._next
         self._next += 1
         return SingleEpisode(
-            self.dynamics, self._block, row, self._observations[row], self._masks[row],
-            self._received_w[row], demand=self._demand[row], weight=self._weight,
-            threshold=self._threshold[row], eligible=self._eligible,
-            n_present=self._n_present[row], weighted_demand=self._weighted_demand[row],
+            self.dynamics,
+            self._block,
+            row,
+            self._observations[row],
+            self._masks[row],
+            self._received_w[row],
+            demand=self._demand[row],
+            weight=self._weight,
+            threshold=self._threshold[row],
+            eligible=self._eligible,
+            n_present=self._n_present[row],
+            weighted_demand=self._weighted_demand[row],
         )
 
     def _draw_block(self, task: ls_tasks.LinkSchedulingTask, horizon: int | None) -> None:

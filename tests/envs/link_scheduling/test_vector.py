@@ -13,10 +13,14 @@ ENV_ID = "leo_envs/LinkScheduling-v0"
 @pytest.mark.parametrize("invalid_action", ["repair", "penalise"])
 def test_vector_env_matches_single_envs_step_for_step(scenario, invalid_action):
     n_envs = 3
-    kwargs = {"scenario": scenario, "update_interval": 20, "invalid_action": invalid_action,
-              "n_devices": 20, "max_devices": 24}
-    venv = gym.make_vec(ENV_ID, num_envs=n_envs, vectorization_mode="vector_entry_point",
-                        **kwargs)
+    kwargs = {
+        "scenario": scenario,
+        "update_interval": 20,
+        "invalid_action": invalid_action,
+        "n_devices": 20,
+        "max_devices": 24,
+    }
+    venv = gym.make_vec(ENV_ID, num_envs=n_envs, vectorization_mode="vector_entry_point", **kwargs)
     assert isinstance(venv.unwrapped, LinkSchedulingVectorEnv)
     singles = [gym.make(ENV_ID, **kwargs) for _ in range(n_envs)]
     v_obs, _ = venv.reset(seed=11)
@@ -36,8 +40,14 @@ def test_vector_env_matches_single_envs_step_for_step(scenario, invalid_action):
                 obs, reward, terminated, _, info = env.step(actions[i])
             np.testing.assert_array_equal(obs, v_obs[i])
             assert reward == v_rew[i] and terminated == v_term[i] and not v_trunc[i]
-            for key in ("objective", "served_devices", "task_id", "task_switched",
-                        "delivered_bits", "action_mask"):
+            for key in (
+                "objective",
+                "served_devices",
+                "task_id",
+                "task_switched",
+                "delivered_bits",
+                "action_mask",
+            ):
                 np.testing.assert_array_equal(info[key], v_info[key][i], err_msg=key)
         needs_reset = v_term
 
@@ -62,8 +72,9 @@ def test_vector_env_bad_input():
         venv.step(np.zeros((3, 4), dtype=np.int64))
     with pytest.raises(ValueError, match="seed list"):
         venv.reset(seed=[1, 2, 3])
-    raising = LinkSchedulingVectorEnv(num_envs=2, n_devices=10, max_devices=10,
-                                      invalid_action="raise")
+    raising = LinkSchedulingVectorEnv(
+        num_envs=2, n_devices=10, max_devices=10, invalid_action="raise"
+    )
     raising.reset(seed=0)
     before = raising._batch.delivered.copy()
     with pytest.raises(ValueError, match="sub-env"):

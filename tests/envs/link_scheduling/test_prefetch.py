@@ -15,9 +15,12 @@ ENV_ID = "leo_envs/LinkScheduling-v0"
 def episode_arrays(episode):
     row = episode.row()
     return {
-        "levels": row.levels[0].copy(), "demand": row.demand[0].copy(),
-        "observations": episode.observations.copy(), "masks": episode.masks.copy(),
-        "received_w": episode.received_w.copy(), "weighted_demand": episode.weighted_demand,
+        "levels": row.levels[0].copy(),
+        "demand": row.demand[0].copy(),
+        "observations": episode.observations.copy(),
+        "masks": episode.masks.copy(),
+        "received_w": episode.received_w.copy(),
+        "weighted_demand": episode.weighted_demand,
     }
 
 

@@ -27,8 +27,13 @@ extreme_configs = st.fixed_dictionaries(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config=extreme_configs, seed=st.integers(0, 2**16), data=st.data())
 def test_any_action_keeps_env_finite_bounded_and_within_link_capacity(config, seed, data):
-    env = gym.make(ENV_ID, max_devices=12, update_interval=10,
-                   demand_mbit_high=config["demand_mbit_low"] * 4, **config)
+    env = gym.make(
+        ENV_ID,
+        max_devices=12,
+        update_interval=10,
+        demand_mbit_high=config["demand_mbit_low"] * 4,
+        **config,
+    )
     obs, info = env.reset(seed=seed)
     unwrapped = env.unwrapped
     penalty = unwrapped.config.invalid_action_penalty
@@ -49,8 +54,9 @@ def test_any_action_keeps_env_finite_bounded_and_within_link_capacity(config, se
             # the env plays the reference repair of the link-group API
             np.testing.assert_array_equal(group, repair_group(instance, t, action))
             s = instance.active_set_index(group)
-            capacity = sum(instance.rate_bits[t, s, j, group[j] - 1]
-                           for j in range(4) if group[j] > IDLE)
+            capacity = sum(
+                instance.rate_bits[t, s, j, group[j] - 1] for j in range(4) if group[j] > IDLE
+            )
             assert info["delivered_bits"] <= capacity * (1 + 1e-9) + 1e-6
             new_delivered = unwrapped.delivered_bits
             assert np.all(new_delivered >= delivered)

@@ -1,0 +1,76 @@
+"""RelayOffloading-v0 decision throughput, measured side by side against CartPole-v1.
+
+Prints decisions/s of ``leo_envs/RelayOffloading-v0`` through ``gym.make`` (default config:
+Starlink shell 1, 10 agents, 600 s) and CartPole-v1's steps/s in the same process, and the
+step-cost ratio (relay time per decision / CartPole time per step). One decision includes
+the event queue: applying the task on its path (FIFO transmitters, containers, window and
+ISL checks, result return) and preparing the next task's Alg. 4 view and observation.
+Two figures: steps only (resets excluded), and with the episode resets (sgp4 propagation
+of the shell around a fresh t0) amortised over the episode. Best of ``--repeats`` runs.
+
+Goal (issue 12): step cost <= 5x CartPole's (ratio <= 5), event queue included.
+
+    python benchmarks/relay_offloading.py [--steps 20000] [--repeats 3] [--scenario normal]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import gymnasium as gym
+
+import leo_envs  # noqa: F401  (registers the ids)
+
+ENV_ID = "leo_envs/RelayOffloading-v0"
+
+
+def rate(env: gym.Env, n_steps: int, count_resets: bool) -> float:
+    """Steps/s under pre-generated random actions; resets timed only if ``count_resets``."""
+    env.action_space.seed(0)
+    actions = [env.action_space.sample() for _ in range(512)]
+    env.reset(seed=0)
+    elapsed, seed = 0.0, 0
+    start = time.perf_counter()
+    for i in range(n_steps):
+        _, _, terminated, truncated, _ = env.step(actions[i % 512])
+        if terminated or truncated:
+            if not count_resets:
+                elapsed += time.perf_counter() - start
+            seed += 1
+            env.reset(seed=seed)
+            if not count_resets:
+                start = time.perf_counter()
+    return n_steps / (elapsed + time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scenario", default="normal", choices=("light", "normal", "heavy"))
+    args = parser.parse_args(argv)
+    cart = gym.make("CartPole-v1")
+    relay = gym.make(ENV_ID, scenario=args.scenario)
+    results: dict[str, list[float]] = {"cartpole": [], "steps": [], "with_resets": []}
+    for _ in range(args.repeats):
+        results["cartpole"].append(rate(cart, args.steps, True))
+        results["steps"].append(rate(relay, args.steps, False))
+        results["with_resets"].append(rate(relay, args.steps, True))
+    best = {k: max(v) for k, v in results.items()}
+    med = {k: statistics.median(v) for k, v in results.items()}
+    print(
+        f"CartPole-v1:                {best['cartpole']:10.0f} steps/s (median "
+        f"{med['cartpole']:.0f})"
+    )
+    for key, label in (("steps", "decisions only"), ("with_resets", "incl. resets")):
+        ratio = best["cartpole"] / best[key]
+        print(
+            f"RelayOffloading-v0 {label:15s} {best[key]:8.0f} decisions/s (median "
+            f"{med[key]:.0f}); step cost = {ratio:.1f}x CartPole's (goal <= 5x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
