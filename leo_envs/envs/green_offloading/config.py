@@ -31,9 +31,10 @@ class GreenOffloadingConfig(EnvConfig):
     slot_s: float = 900.0
     """tau, decision slot (Table 1: 15 min). Must divide a day and be a multiple of substep_s."""
     substep_s: float = 60.0
-    """[C] sub-step for queues, arrivals and satellite handover inside a slot."""
+    """[C] sub-step for queues, arrivals and satellite handover inside a slot (<= 600 s)."""
     n_slots: int = SLOTS_PER_DAY
-    """[C] slots per episode (96 = one day from local midnight; 288 = the paper's D1-D3)."""
+    """[C] slots per episode (96 = one day from local midnight; 288 = the paper's D1-D3;
+    at most 10 days)."""
     site_radius_km: float = 15.0
     """[C] sites lie on a disc of this radius around the task's site location."""
 
@@ -163,6 +164,15 @@ class GreenOffloadingConfig(EnvConfig):
             raise ValueError(
                 "slot_s must divide a day and either divide 3600 s or be whole hours "
                 f"(e.g. 900, 3600, 7200), got {self.slot_s:g}"
+            )
+        if self.substep_s > 600.0:
+            raise ValueError(
+                f"substep_s must be <= 600 s (the visibility grid step), got {self.substep_s:g}"
+            )
+        if self.n_slots * self.slot_s > 864_000.0:
+            raise ValueError(
+                "n_slots x slot_s must be <= 10 days (the visibility index horizon), got "
+                f"n_slots = {self.n_slots} of {self.slot_s:g} s"
             )
         if self.sat_background_high < self.sat_background_low:
             raise ValueError(
