@@ -19,6 +19,7 @@ garage and Meta-World; every leo-envs family provides it through
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -56,9 +57,11 @@ class Task:
     family: ClassVar[str] = "task"
 
     # ------------------------------------------------------------ identity
-    @property
+    @functools.cached_property
     def task_id(self) -> str:
-        """Stable id: a hash of the task's fields (12 hex digits), equal on every machine."""
+        """Stable id: a hash of the task's fields (12 hex digits), equal on every machine.
+
+        Computed once per task object (tasks are immutable)."""
         payload = json.dumps(_canonical(self.spec()), sort_keys=True, separators=(",", ":"))
         return hashlib.sha1(f"{self.family}:{payload}".encode()).hexdigest()[:12]
 

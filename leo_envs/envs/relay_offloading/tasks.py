@@ -43,11 +43,6 @@ class RelayOffloadingTask(Task):
     gs_lon_deg: float
     """Ground-station longitude [deg]."""
 
-    @functools.cached_property
-    def task_id(self) -> str:
-        """The base class's content hash, computed once (``info`` carries it every step)."""
-        return Task.task_id.fget(self)
-
     @property
     def name(self) -> str:
         return (
