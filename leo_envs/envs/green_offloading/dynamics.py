@@ -49,7 +49,7 @@ from leo_envs.envs.green_offloading.radio import (
     server_delay_s,
 )
 from leo_envs.envs.green_offloading.sky import SkyTable
-from leo_envs.models.battery import battery_step
+from leo_envs.models.battery import battery_update
 
 
 @dataclass
@@ -248,7 +248,8 @@ def simulate_slot(
     )
     energy = energy_bs + energy_edge
     bench = benchmark_energy_j(cfg, tot["arrived"])
-    step = battery_step(
+    # Inputs are valid by construction: skip battery_step's argument checks.
+    step = battery_update(
         state.battery_j,
         harvest_j,
         energy,
