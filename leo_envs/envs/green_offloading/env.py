@@ -236,7 +236,12 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self._energy_peak_j = max(cfg.pv_peak_w * cfg.slot_s, 1e-9)
         self._load_ref = max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)
         self._episode: _Episode | None = None
-        self._sky_derived: tuple | None = None
+        self._sky_view: _SkyView | None = None
+        # The observation is assembled in this float64 buffer, then clipped into a fresh
+        # float32 array (the buffer is never handed out).
+        self._obs_buffer = np.zeros(self.layout.size)
+        self._obs_low64 = low.astype(np.float64)
+        self._obs_high64 = high.astype(np.float64)
 
     # ------------------------------------------------------------------ API
     def reset(
@@ -273,7 +278,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ep.traces.harvest_j[t],
             ep.sky,
             t * s,
-            ep.base,
+            ep.sky_view.base,
         )
         ep.results.append(result)
         ep.energy_total_j += float(result.energy_j.sum())
@@ -376,13 +381,31 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             sat_backlog=np.zeros(sky.n_sat),
             sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
         )
-        if self._sky_derived is None or self._sky_derived[0] is not sky:
-            # Delays and coverage depend on the (cached, immutable) sky table only.
-            eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
-            coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
-            self._sky_derived = (sky, base_delays(cfg, sky.snr_db, sky.range_km), coverage)
-        _, base, coverage = self._sky_derived
-        return _Episode(task, traces, sky, base, state, state.copy(), coverage)
+        if self._sky_view is None or self._sky_view.sky is not sky:
+            self._sky_view = _SkyView.build(cfg, sky)
+        return _Episode(
+            task, traces, sky, self._sky_view, state, state.copy(), self._slot_tables(traces)
+        )
+
+    def _slot_tables(self, traces: EpisodeTraces) -> _SlotTables:
+        """The observation columns and J_n terms that depend only on the slot index,
+        computed once per episode (the step then only fills the state-dependent ones)."""
+        cfg = self.config
+        h, e_peak, l_ref = cfg.forecast_horizon, self._energy_peak_j, self._load_ref
+        t = np.arange(cfg.n_slots)
+        clear_ahead = traces.clear_sky_harvest_j[t[:, None] + np.arange(h)]  # [T, H, N]
+        forecasts = np.concatenate(
+            [
+                traces.harvest_forecast_j / e_peak,
+                clear_ahead / e_peak,
+                traces.arrival_forecast / l_ref,
+            ],
+            axis=1,
+        )  # [T, 3H, N], the layout's order
+        return _SlotTables(
+            forecast_obs=np.ascontiguousarray(forecasts.transpose(0, 2, 1)),  # [T, N, 3H]
+            need_containers=provisioned_containers(cfg, traces.arrival_forecast[:, 0]),
+        )
 
     def _check_action(self, action: Any) -> NDArray[np.float64]:
         n = self.config.n_sites
@@ -417,60 +440,51 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             - cfg.delay_weight * excess
         )
 
-    def _j_ratio(self, battery_j: NDArray, harvest_fc: NDArray, load_fc: NDArray) -> NDArray:
+    def _j_ratio(self, battery_j: NDArray, t: int) -> NDArray:
         """J_n = (battery + forecast harvest) / expected consumption, all work local."""
-        cfg = self.config
-        need = provisioned_containers(cfg, load_fc)
+        ep = self._episode
+        load_fc = ep.traces.arrival_forecast[t, 0]
         expected = expected_site_energy_j(
-            cfg, load_fc, 0.0, need, self._episode.state.containers_on
+            self.config, load_fc, 0.0, ep.slot.need_containers[t], ep.state.containers_on
         )
-        return (battery_j + harvest_fc) / np.maximum(expected, 1e-12)
+        return (battery_j + ep.traces.harvest_forecast_j[t, 0]) / np.maximum(expected, 1e-12)
 
     def _observation(self) -> NDArray[np.float32]:
         cfg, ep = self.config, self._episode
         t = min(ep.t, cfg.n_slots - 1)  # the final observation repeats the last slot's view
-        tr, st = ep.traces, ep.state
-        h = cfg.forecast_horizon
+        st, sky_view = ep.state, ep.sky_view
         e_peak, l_ref = self._energy_peak_j, self._load_ref
         if ep.results:
             last = ep.results[-1]
             last_harvest, last_load = last.harvest_j, last.arrived
-            last_clear = tr.clear_sky_harvest_j[ep.t - 1]
+            last_clear = ep.traces.clear_sky_harvest_j[ep.t - 1]
         else:
-            last_harvest = last_clear = np.zeros(cfg.n_sites)
-            last_load = tr.arrival_rate[0] * cfg.slot_s
-        row = t * cfg.substeps_per_slot
-        snr = ep.sky.snr_db[row]
-        eligible = snr >= cfg.snr_threshold_db
-        best_snr = np.where(eligible.any(axis=1), np.where(eligible, snr, -np.inf).max(axis=1), 0)
-        wait = st.sat_backlog / np.maximum(st.sat_capacity_rate, 1e-12)
-        sat_wait = np.where(eligible, wait[np.maximum(ep.sky.sat[row], 0)], np.inf).min(axis=1)
-        j_ratio = self._j_ratio(
-            st.battery_j, tr.harvest_forecast_j[t, 0], tr.arrival_forecast[t, 0]
-        )
+            last_harvest = last_clear = 0.0
+            last_load = ep.traces.arrival_rate[0] * cfg.slot_s
+        # Least expected wait over the eligible satellites now (inf: none eligible).
+        wait = st.sat_backlog / ep.sat_capacity_floor
+        sat_wait = np.where(sky_view.eligible[t], wait[sky_view.sat_index[t]], np.inf).min(axis=1)
+        j_ratio = self._j_ratio(st.battery_j, t)
         self._last_j_ratio = j_ratio  # info reports the same J_n
         local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
-        per_site = np.column_stack(
-            [
-                st.battery_j / cfg.battery_capacity_j,
-                (tr.harvest_forecast_j[t] / e_peak).T,
-                (tr.clear_sky_harvest_j[t : t + h] / e_peak).T,
-                (tr.arrival_forecast[t] / l_ref).T,
-                last_harvest / e_peak,
-                last_clear / e_peak,
-                last_load / l_ref,
-                st.containers_on / cfg.containers_per_site,
-                np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP),
-                ep.coverage[t],
-                np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
-                np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP),
-                np.minimum(j_ratio, J_CAP),
-            ]
-        )
+
+        buffer = self._obs_buffer
+        sites = buffer[:-2].reshape(cfg.n_sites, self.layout.features_per_site)
+        c = 1 + 3 * cfg.forecast_horizon  # first column after the forecasts
+        sites[:, 0] = st.battery_j / cfg.battery_capacity_j
+        sites[:, 1:c] = ep.slot.forecast_obs[t]
+        sites[:, c] = last_harvest / e_peak
+        sites[:, c + 1] = last_clear / e_peak
+        sites[:, c + 2] = last_load / l_ref
+        sites[:, c + 3] = st.containers_on / cfg.containers_per_site
+        sites[:, c + 4] = np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP)
+        sites[:, c + 5] = sky_view.coverage[t]
+        sites[:, c + 6] = sky_view.best_snr_obs[t]
+        sites[:, c + 7] = np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP)
+        sites[:, c + 8] = np.minimum(j_ratio, J_CAP)
         angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
-        obs = np.concatenate([per_site.ravel(), [np.sin(angle), np.cos(angle)]])
-        low, high = self.observation_space.low, self.observation_space.high
-        return np.clip(obs, low, high).astype(np.float32)
+        buffer[-2], buffer[-1] = np.sin(angle), np.cos(angle)
+        return np.clip(buffer, self._obs_low64, self._obs_high64).astype(np.float32)
 
     def _info(self, r: SlotResult | None, played: NDArray) -> dict[str, Any]:
         cfg, ep = self.config, self._episode
@@ -560,21 +574,62 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )
 
 
+@dataclass(frozen=True)
+class _SkyView:
+    """What the env derives from a (cached, immutable) sky table: computed once per table,
+    reused by every episode that shares it."""
+
+    sky: SkyTable
+    base: tuple  # dynamics.base_delays
+    coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
+    eligible: NDArray[np.bool_]  # [T, N, K] at each slot start: SNR >= threshold
+    sat_index: NDArray[np.int64]  # [T, N, K] satellite ids at each slot start (0 for padding)
+    best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
+
+    @classmethod
+    def build(cls, cfg: GreenOffloadingConfig, sky: SkyTable) -> _SkyView:
+        n, s = cfg.n_sites, cfg.substeps_per_slot
+        eligible_now = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
+        coverage = eligible_now.reshape(cfg.n_slots, s, n).mean(axis=1)
+        snr = sky.snr_db[::s][: cfg.n_slots]  # [T, N, K] at slot starts
+        eligible = snr >= cfg.snr_threshold_db
+        best = np.where(eligible, snr, -np.inf).max(axis=2)
+        best_snr = np.where(eligible.any(axis=2), best, 0)
+        return cls(
+            sky=sky,
+            base=base_delays(cfg, sky.snr_db, sky.range_km),
+            coverage=coverage,
+            eligible=eligible,
+            sat_index=np.maximum(sky.sat[::s][: cfg.n_slots], 0),
+            best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
+        )
+
+
+@dataclass(frozen=True)
+class _SlotTables:
+    """Per-episode tables indexed by slot (see ``GreenOffloadingEnv._slot_tables``)."""
+
+    forecast_obs: NDArray[np.float64]  # [T, N, 3H] normalised forecast columns
+    need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
+
+
 @dataclass
 class _Episode:
     task: GreenOffloadingTask
     traces: EpisodeTraces
     sky: SkyTable
-    base: tuple
+    sky_view: _SkyView
     state: SiteState
     initial: SiteState
-    coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
+    slot: _SlotTables
     t: int = 0
     energy_total_j: float = 0.0  # sum of beta^site over the played slots and sites
     bench_total_j: float = 0.0
 
     def __post_init__(self) -> None:
         self.results: list[SlotResult] = []
+        # The satellites' capacities are fixed for the episode (floored for the wait ratio).
+        self.sat_capacity_floor = np.maximum(self.state.sat_capacity_rate, 1e-12)
 
 
 OBSERVATION_ROWS = (
