@@ -312,10 +312,15 @@ def slot_energy_j(
     energy_edge = (
         tau * np.asarray(g_on) * cfg.container_idle_w
         + (cfg.container_max_w - cfg.container_idle_w) * np.asarray(work_container_s)
-        + cfg.switch_energy_j * np.abs(np.asarray(g_on) - np.asarray(g_prev))
+        + switching_energy_j(cfg, g_on, g_prev)
         + cfg.queue_j_per_byte * np.asarray(queued_task_substeps) * cfg.task_up_bytes
     )
     return energy_bs, energy_edge
+
+
+def switching_energy_j(cfg: GreenOffloadingConfig, g_on: NDArray, g_prev: NDArray) -> NDArray:
+    """e_sw |G_on(t) - G_on(t-1)| (J), the switching term of eq. (8)."""
+    return cfg.switch_energy_j * np.abs(np.asarray(g_on) - np.asarray(g_prev))
 
 
 def benchmark_energy_j(cfg: GreenOffloadingConfig, arrived: NDArray) -> NDArray:
@@ -355,10 +360,25 @@ def expected_site_energy_j(
     """Forecast beta^site (J) of a slot with ``load_tasks`` arrivals, a share ``sat_share``
     forwarded to satellites and ``containers`` on (no queues, no drops): the expected
     consumption of J_n and of the look-ahead planner."""
+    bs, edge = expected_site_energy_parts_j(cfg, load_tasks, sat_share, containers, containers_prev)
+    return bs + edge
+
+
+def expected_site_energy_parts_j(
+    cfg: GreenOffloadingConfig,
+    load_tasks: NDArray,
+    sat_share: NDArray | float,
+    containers: NDArray,
+    containers_prev: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """(beta^bs, beta^edg) of ``expected_site_energy_j``. With ``containers_prev =
+    containers`` beta^edg lacks only the switching term, which is added last in eq. (8)
+    (the queue term is zero here), so ``bs + (edge + switching_energy_j(...))`` equals
+    ``expected_site_energy_j`` to the bit: the env precomputes it once per episode."""
     load = np.asarray(load_tasks, dtype=np.float64)
     local = (1.0 - np.asarray(sat_share)) * load
     work = np.minimum(local * cfg.local_service_s, np.asarray(containers) * cfg.slot_s)
-    bs, edge = slot_energy_j(
+    return slot_energy_j(
         cfg,
         g_on=containers,
         g_prev=containers_prev,
@@ -367,4 +387,3 @@ def expected_site_energy_j(
         server_tasks=local,
         queued_task_substeps=np.zeros_like(load),
     )
-    return bs + edge

@@ -20,9 +20,10 @@ from leo_envs.envs.green_offloading.dynamics import (
     SiteState,
     SlotResult,
     base_delays,
-    expected_site_energy_j,
+    expected_site_energy_parts_j,
     provisioned_containers,
     simulate_slot,
+    switching_energy_j,
 )
 from leo_envs.envs.green_offloading.observation import (
     BACKLOG_CAP,
@@ -402,9 +403,14 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ],
             axis=1,
         )  # [T, 3H, N], the layout's order
+        load_fc = traces.arrival_forecast[:, 0]  # [T, N] next slot's expected tasks
+        need = provisioned_containers(cfg, load_fc)
+        expected_bs, expected_edge = expected_site_energy_parts_j(cfg, load_fc, 0.0, need, need)
         return _SlotTables(
             forecast_obs=np.ascontiguousarray(forecasts.transpose(0, 2, 1)),  # [T, N, 3H]
-            need_containers=provisioned_containers(cfg, traces.arrival_forecast[:, 0]),
+            need_containers=need,
+            expected_bs_j=expected_bs,
+            expected_edge_j=expected_edge,
         )
 
     def _check_action(self, action: Any) -> NDArray[np.float64]:
@@ -443,10 +449,11 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     def _j_ratio(self, battery_j: NDArray, t: int) -> NDArray:
         """J_n = (battery + forecast harvest) / expected consumption, all work local."""
         ep = self._episode
-        load_fc = ep.traces.arrival_forecast[t, 0]
-        expected = expected_site_energy_j(
-            self.config, load_fc, 0.0, ep.slot.need_containers[t], ep.state.containers_on
-        )
+        need, g_prev = ep.slot.need_containers[t], ep.state.containers_on
+        # expected_site_energy_j to the bit, from its per-episode parts (see
+        # expected_site_energy_parts_j): only the switching term depends on the state.
+        edge = ep.slot.expected_edge_j[t] + switching_energy_j(self.config, need, g_prev)
+        expected = ep.slot.expected_bs_j[t] + edge
         return (battery_j + ep.traces.harvest_forecast_j[t, 0]) / np.maximum(expected, 1e-12)
 
     def _observation(self) -> NDArray[np.float32]:
@@ -611,6 +618,8 @@ class _SlotTables:
 
     forecast_obs: NDArray[np.float64]  # [T, N, 3H] normalised forecast columns
     need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
+    expected_bs_j: NDArray[np.float64]  # [T, N] J_n's expected beta^bs
+    expected_edge_j: NDArray[np.float64]  # [T, N] J_n's expected beta^edg minus switching
 
 
 @dataclass
