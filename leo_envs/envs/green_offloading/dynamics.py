@@ -19,7 +19,7 @@ Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,15 +94,18 @@ class SlotResult:
     containers_on: NDArray
     serving_sats: NDArray  # [S, N] satellite per sub-step (-1: none)
 
-    @property
-    def served(self) -> NDArray:
-        return self.local + self.sat
+    served: NDArray = field(init=False)  # local + sat
+    mean_delay_s: NDArray = field(init=False)  # delay_sum_s / served (0 where none served)
 
-    @property
-    def mean_delay_s(self) -> NDArray:
-        return np.divide(
+    def __post_init__(self) -> None:
+        # The env hands these arrays out through ``info`` and keeps them for render():
+        # read-only once built, so no view per array and step is needed.
+        self.served = self.local + self.sat
+        self.mean_delay_s = np.divide(
             self.delay_sum_s, self.served, out=np.zeros_like(self.served), where=self.served > 0
         )
+        for value in self.__dict__.values():
+            value.setflags(write=False)
 
 
 QUEUE_POINTS = 4
@@ -222,32 +225,19 @@ def simulate_slot(
         totals,
         serving,
     )
-    tot = {
-        "arrived": totals[ARRIVED],
-        "attempts": totals[ATTEMPTS],
-        "local": totals[LOCAL],
-        "sat": totals[SAT],
-        "dropped": totals[DROPPED],
-        "drop_no_sat": totals[DROP_NO_SAT],
-        "rejected": totals[REJECTED],
-        "delay_sum": totals[DELAY_SUM],
-        "excess_sum": totals[EXCESS_SUM],
-        "work": totals[WORK],
-        "queued": totals[QUEUED],
-    }
+    totals.setflags(write=False)  # its rows go into the (read-only) result
     zeros = np.zeros(n)
-
     energy_bs, energy_edge = slot_energy_j(
         cfg,
         g_on=g_on,
         g_prev=g_prev,
-        work_container_s=tot["work"],
-        device_tasks=zeros if direct else tot["local"] + tot["sat"],
-        server_tasks=tot["local"],
-        queued_task_substeps=tot["queued"],
+        work_container_s=totals[WORK],
+        device_tasks=zeros if direct else totals[LOCAL] + totals[SAT],
+        server_tasks=totals[LOCAL],
+        queued_task_substeps=totals[QUEUED],
     )
     energy = energy_bs + energy_edge
-    bench = benchmark_energy_j(cfg, tot["arrived"])
+    bench = benchmark_energy_j(cfg, totals[ARRIVED])
     # Inputs are valid by construction: skip battery_step's argument checks.
     step = battery_update(
         state.battery_j,
@@ -260,20 +250,20 @@ def simulate_slot(
     state.battery_j = step.level_j
     state.containers_on = g_on
     return SlotResult(
-        arrived=tot["arrived"],
-        attempts=tot["attempts"],
-        local=tot["local"],
-        sat=tot["sat"],
-        dropped=tot["dropped"],
-        drop_no_sat=tot["drop_no_sat"],
-        rejected=tot["rejected"],
-        delay_sum_s=tot["delay_sum"],
-        delay_excess_sum_s=tot["excess_sum"],
+        arrived=totals[ARRIVED],
+        attempts=totals[ATTEMPTS],
+        local=totals[LOCAL],
+        sat=totals[SAT],
+        dropped=totals[DROPPED],
+        drop_no_sat=totals[DROP_NO_SAT],
+        rejected=totals[REJECTED],
+        delay_sum_s=totals[DELAY_SUM],
+        delay_excess_sum_s=totals[EXCESS_SUM],
         energy_j=energy,
         energy_bs_j=energy_bs,
         energy_edge_j=energy_edge,
         energy_bench_j=bench,
-        harvest_j=np.asarray(harvest_j, dtype=np.float64).copy(),
+        harvest_j=np.array(harvest_j, dtype=np.float64),
         battery_j=step.level_j.copy(),
         backup_j=step.deficit_j,
         spilled_j=step.spilled_j,

@@ -256,7 +256,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         # The task id is a content hash: computed once per episode, not per step.
         self._task_fields = self._schedule.info_fields()
         obs = self._observation()
-        info = self._info(None, np.zeros((self.config.n_sites, 3)))
+        info = self._info(None, None, np.zeros((self.config.n_sites, 3)))
         self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
         return obs, info
 
@@ -282,12 +282,13 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ep.sky_view.base,
         )
         ep.results.append(result)
-        ep.energy_total_j += float(result.energy_j.sum())
-        ep.bench_total_j += float(result.energy_bench_j.sum())
+        sums = _SlotSums.of(result)
+        ep.energy_total_j += sums.energy_j
+        ep.bench_total_j += sums.bench_j
         ep.t += 1
-        reward = self._reward(result)
+        reward = self._reward(result, sums)
         obs = self._observation()
-        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, played)
+        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, sums, played)
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
@@ -433,15 +434,14 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             )
         return action_to_shares(np.clip(arr, -1.0, 1.0))
 
-    def _reward(self, r: SlotResult) -> float:
+    def _reward(self, r: SlotResult, sums: _SlotSums) -> float:
         cfg = self.config
-        energy_ratio = r.energy_j.sum() / max(r.energy_bench_j.sum(), 1e-12)
-        drop_rate = r.dropped.sum() / max(r.attempts.sum(), 1e-12)
+        energy_ratio = sums.energy_j / max(sums.bench_j, 1e-12)
         backup = r.backup_j.mean() / cfg.backup_energy_ref_j
-        excess = r.delay_excess_sum_s.sum() / max(r.served.sum(), 1e-12) / cfg.delay_bound_s
+        excess = sums.excess_s / max(sums.served, 1e-12) / cfg.delay_bound_s
         return float(
             -energy_ratio
-            - cfg.drop_weight * drop_rate
+            - cfg.drop_weight * sums.drop_rate
             - cfg.backup_weight * backup
             - cfg.delay_weight * excess
         )
@@ -493,7 +493,9 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         buffer[-2], buffer[-1] = np.sin(angle), np.cos(angle)
         return np.clip(buffer, self._obs_low64, self._obs_high64).astype(np.float32)
 
-    def _info(self, r: SlotResult | None, played: NDArray) -> dict[str, Any]:
+    def _info(
+        self, r: SlotResult | None, sums: _SlotSums | None, played: NDArray
+    ) -> dict[str, Any]:
         cfg, ep = self.config, self._episode
         n = cfg.n_sites
         info: dict[str, Any] = {
@@ -517,47 +519,23 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
                 site_served=zeros,
             )
             return info
-        energy, bench = float(r.energy_j.sum()), float(r.energy_bench_j.sum())
-        served = float(r.served.sum())
-        saving = 1.0 - energy / max(bench, 1e-12)
         info.update(
             objective=1.0 - ep.energy_total_j / max(ep.bench_total_j, 1e-12),
-            energy_j=energy,
-            energy_bench_j=bench,
-            energy_saving=saving,
-            delay_s=float(r.delay_sum_s.sum() / served) if served > 0 else 0.0,
-            dropped=float(r.dropped.sum()),
-            drop_rate=float(r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
+            energy_j=sums.energy_j,
+            energy_bench_j=sums.bench_j,
+            energy_saving=1.0 - sums.energy_j / max(sums.bench_j, 1e-12),
+            delay_s=sums.delay_s / sums.served if sums.served > 0 else 0.0,
+            dropped=sums.dropped,
+            drop_rate=sums.drop_rate,
             harvest_j=float(r.harvest_j.sum()),
             battery_j=float(r.battery_j.sum()),
             backup_j=float(r.backup_j.sum()),
         )
-        sites = {
-            "energy_j": r.energy_j,
-            "energy_bs_j": r.energy_bs_j,
-            "energy_edge_j": r.energy_edge_j,
-            "energy_bench_j": r.energy_bench_j,
-            "harvest_j": r.harvest_j,
-            "battery_j": r.battery_j,
-            "backup_j": r.backup_j,
-            "spilled_j": r.spilled_j,
-            "lost_j": r.lost_j,
-            "used_green_j": r.used_green_j,
-            "J_ratio": j_ratio,
-            "arrived": r.arrived,
-            "attempts": r.attempts,
-            "served": r.served,
-            "local": r.local,
-            "sat": r.sat,
-            "dropped": r.dropped,
-            "drop_no_sat": r.drop_no_sat,
-            "rejected": r.rejected,
-            "delay_s": r.mean_delay_s,
-            "delay_excess_sum_s": r.delay_excess_sum_s,
-            "containers_on": r.containers_on,
-            "serving_sats": r.serving_sats,
-        }
-        info.update({f"site_{key}": read_only(value) for key, value in sites.items()})
+        # SlotResult arrays are read-only already: handed out as they are.
+        j_view = read_only(j_ratio)
+        info.update(
+            {key: j_view if name is None else getattr(r, name) for key, name in SITE_INFO_FIELDS}
+        )
         return info
 
     def _frame(self) -> GreenFrame:
@@ -578,6 +556,60 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             drop_rate=series(lambda r: r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
             sat_share=series(lambda r: r.sat.sum() / max(r.served.sum(), 1e-12)),
             task_name=ep.task.name,
+        )
+
+
+SITE_INFO_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("site_energy_j", "energy_j"),
+    ("site_energy_bs_j", "energy_bs_j"),
+    ("site_energy_edge_j", "energy_edge_j"),
+    ("site_energy_bench_j", "energy_bench_j"),
+    ("site_harvest_j", "harvest_j"),
+    ("site_battery_j", "battery_j"),
+    ("site_backup_j", "backup_j"),
+    ("site_spilled_j", "spilled_j"),
+    ("site_lost_j", "lost_j"),
+    ("site_used_green_j", "used_green_j"),
+    ("site_J_ratio", None),  # the observation's J_n, not a SlotResult field
+    ("site_arrived", "arrived"),
+    ("site_attempts", "attempts"),
+    ("site_served", "served"),
+    ("site_local", "local"),
+    ("site_sat", "sat"),
+    ("site_dropped", "dropped"),
+    ("site_drop_no_sat", "drop_no_sat"),
+    ("site_rejected", "rejected"),
+    ("site_delay_s", "mean_delay_s"),
+    ("site_delay_excess_sum_s", "delay_excess_sum_s"),
+    ("site_containers_on", "containers_on"),
+    ("site_serving_sats", "serving_sats"),
+)
+"""(info key, SlotResult field) of the per-site info arrays, in the documented order."""
+
+
+@dataclass(frozen=True)
+class _SlotSums:
+    """Totals over sites of one slot, summed once for both the reward and ``info``."""
+
+    energy_j: float
+    bench_j: float
+    served: float
+    delay_s: float  # summed delay of the served tasks
+    excess_s: float  # summed delay beyond sigma
+    dropped: float
+    drop_rate: float
+
+    @classmethod
+    def of(cls, r: SlotResult) -> _SlotSums:
+        dropped = float(r.dropped.sum())
+        return cls(
+            energy_j=float(r.energy_j.sum()),
+            bench_j=float(r.energy_bench_j.sum()),
+            served=float(r.served.sum()),
+            delay_s=float(r.delay_sum_s.sum()),
+            excess_s=float(r.delay_excess_sum_s.sum()),
+            dropped=dropped,
+            drop_rate=dropped / max(float(r.attempts.sum()), 1e-12),
         )
 
 
