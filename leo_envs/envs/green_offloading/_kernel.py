@@ -6,6 +6,9 @@ site is a small search over the visible ones, so the loop runs compiled rather t
 documented there and in ``dynamics.queue_drop`` (which wraps ``queue_drop_scalar``).
 numba caches the compiled code on disk (``cache=True``): the first call on a machine
 compiles it (a few seconds).
+
+``error_model="numpy"``: every division here has a positive denominator (config ranges)
+or is guarded, so Python's zero-division checks only cost time; results are the same.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ DELAY_SUM, EXCESS_SUM, WORK, QUEUED = 7, 8, 9, 10
 N_TOTALS = 11
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def drop_probability_scalar(delay_s: float, bound_s: float, steepness: float) -> float:
     """Scalar form of ``radio.drop_probability``: 0 below sigma, else 1 - (sigma/t)^delta."""
     if delay_s <= bound_s:
@@ -29,7 +32,7 @@ def drop_probability_scalar(delay_s: float, bound_s: float, steepness: float) ->
     return 1.0 - (bound_s / delay_s) ** steepness
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def queue_drop_scalar(
     backlog: float,
     inflow: float,
@@ -44,8 +47,8 @@ def queue_drop_scalar(
     ``dynamics.queue_drop``."""
     lam = inflow / dt
     if rate > 0.0:
-        overload = max(lam / rate, 1.0)
-        t_star = bound_s * overload ** (1.0 / steepness)
+        # Without overload t* = sigma x 1^(1/delta) = sigma exactly: skip the pow.
+        t_star = bound_s * (lam / rate) ** (1.0 / steepness) if lam > rate else bound_s
         q_star = rate * max(t_star - base_delay_s, 0.0)
     else:
         q_star = 0.0
@@ -68,7 +71,7 @@ def queue_drop_scalar(
     return share / points, mean_delay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def queue_drop_array(backlog, inflow, rate, dt, base_delay_s, bound_s, steepness, points):
     """``queue_drop_scalar`` element-wise over equal-shape 1-D arrays."""
     n = backlog.shape[0]
@@ -81,7 +84,7 @@ def queue_drop_array(backlog, inflow, rate, dt, base_delay_s, bound_s, steepness
     return share, delay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_substeps(
     arrivals,  # [S, N] new tasks per sub-step
     admit,  # [N] admit share
