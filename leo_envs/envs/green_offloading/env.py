@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -286,7 +287,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         ep.energy_total_j += sums.energy_j
         ep.bench_total_j += sums.bench_j
         ep.t += 1
-        reward = self._reward(result, sums)
+        reward = self._reward(sums)
         obs = self._observation()
         return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, sums, played)
 
@@ -424,20 +425,20 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ) from None
         if arr.shape != (n, 3):
             raise ValueError(f"action must have shape ({n}, 3), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        low, high = float(arr.min()), float(arr.max())
+        if not (math.isfinite(low) and math.isfinite(high)):  # NaN and inf reach min or max
             raise ValueError("action must be finite (no NaN or inf)")
-        if arr.min() < -1.0 - ACTION_TOLERANCE or arr.max() > 1.0 + ACTION_TOLERANCE:
+        if low < -1.0 - ACTION_TOLERANCE or high > 1.0 + ACTION_TOLERANCE:
             raise ValueError(
                 "action entries (admit, satellite share, container fraction, each mapped "
-                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {arr.min():g}, "
-                f"max {arr.max():g}"
+                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {low:g}, max {high:g}"
             )
         return action_to_shares(np.clip(arr, -1.0, 1.0))
 
-    def _reward(self, r: SlotResult, sums: _SlotSums) -> float:
+    def _reward(self, sums: _SlotSums) -> float:
         cfg = self.config
         energy_ratio = sums.energy_j / max(sums.bench_j, 1e-12)
-        backup = r.backup_j.mean() / cfg.backup_energy_ref_j
+        backup = sums.backup_j / cfg.n_sites / cfg.backup_energy_ref_j  # np.mean's arithmetic
         excess = sums.excess_s / max(sums.served, 1e-12) / cfg.delay_bound_s
         return float(
             -energy_ratio
@@ -527,9 +528,9 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             delay_s=sums.delay_s / sums.served if sums.served > 0 else 0.0,
             dropped=sums.dropped,
             drop_rate=sums.drop_rate,
-            harvest_j=float(r.harvest_j.sum()),
-            battery_j=float(r.battery_j.sum()),
-            backup_j=float(r.backup_j.sum()),
+            harvest_j=sums.harvest_j,
+            battery_j=sums.battery_j,
+            backup_j=sums.backup_j,
         )
         # SlotResult arrays are read-only already: handed out as they are.
         j_view = read_only(j_ratio)
@@ -598,11 +599,17 @@ class _SlotSums:
     excess_s: float  # summed delay beyond sigma
     dropped: float
     drop_rate: float
+    harvest_j: float
+    battery_j: float
+    backup_j: float
 
     @classmethod
     def of(cls, r: SlotResult) -> _SlotSums:
         dropped = float(r.dropped.sum())
         return cls(
+            harvest_j=float(r.harvest_j.sum()),
+            battery_j=float(r.battery_j.sum()),
+            backup_j=float(r.backup_j.sum()),
             energy_j=float(r.energy_j.sum()),
             bench_j=float(r.energy_bench_j.sum()),
             served=float(r.served.sum()),
