@@ -405,11 +405,17 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ],
             axis=1,
         )  # [T, 3H, N], the layout's order
+        # Last slot's harvest and clear-sky harvest seen at slot t (zeros before the first).
+        last_harvest = np.zeros((cfg.n_slots + 1, cfg.n_sites, 2))
+        last_harvest[1:, :, 0] = traces.harvest_j / e_peak
+        last_harvest[1:, :, 1] = traces.clear_sky_harvest_j[: cfg.n_slots] / e_peak
         load_fc = traces.arrival_forecast[:, 0]  # [T, N] next slot's expected tasks
         need = provisioned_containers(cfg, load_fc)
         expected_bs, expected_edge = expected_site_energy_parts_j(cfg, load_fc, 0.0, need, need)
         return _SlotTables(
             forecast_obs=np.ascontiguousarray(forecasts.transpose(0, 2, 1)),  # [T, N, 3H]
+            last_harvest_obs=last_harvest,
+            first_load=traces.arrival_rate[0] * cfg.slot_s,
             need_containers=need,
             expected_bs_j=expected_bs,
             expected_edge_j=expected_edge,
@@ -461,14 +467,8 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         cfg, ep = self.config, self._episode
         t = min(ep.t, cfg.n_slots - 1)  # the final observation repeats the last slot's view
         st, sky_view = ep.state, ep.sky_view
-        e_peak, l_ref = self._energy_peak_j, self._load_ref
-        if ep.results:
-            last = ep.results[-1]
-            last_harvest, last_load = last.harvest_j, last.arrived
-            last_clear = ep.traces.clear_sky_harvest_j[ep.t - 1]
-        else:
-            last_harvest = last_clear = 0.0
-            last_load = ep.traces.arrival_rate[0] * cfg.slot_s
+        # Arrivals of the last slot (before the first: the expected ones of slot 0).
+        last_load = ep.results[-1].arrived if ep.results else ep.slot.first_load
         # Least expected wait over the eligible satellites now (inf: none eligible).
         wait = st.sat_backlog / ep.sat_capacity_floor
         sat_wait = np.where(sky_view.eligible[t], wait[sky_view.sat_index[t]], np.inf).min(axis=1)
@@ -481,9 +481,8 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         c = 1 + 3 * cfg.forecast_horizon  # first column after the forecasts
         sites[:, 0] = st.battery_j / cfg.battery_capacity_j
         sites[:, 1:c] = ep.slot.forecast_obs[t]
-        sites[:, c] = last_harvest / e_peak
-        sites[:, c + 1] = last_clear / e_peak
-        sites[:, c + 2] = last_load / l_ref
+        sites[:, c : c + 2] = ep.slot.last_harvest_obs[ep.t]
+        sites[:, c + 2] = last_load / self._load_ref
         sites[:, c + 3] = st.containers_on / cfg.containers_per_site
         sites[:, c + 4] = np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP)
         sites[:, c + 5] = sky_view.coverage[t]
@@ -656,6 +655,8 @@ class _SlotTables:
     """Per-episode tables indexed by slot (see ``GreenOffloadingEnv._slot_tables``)."""
 
     forecast_obs: NDArray[np.float64]  # [T, N, 3H] normalised forecast columns
+    last_harvest_obs: NDArray[np.float64]  # [T + 1, N, 2] last slot's (harvest, clear sky)
+    first_load: NDArray[np.float64]  # [N] expected arrivals of slot 0 (the reset's last load)
     need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
     expected_bs_j: NDArray[np.float64]  # [T, N] J_n's expected beta^bs
     expected_edge_j: NDArray[np.float64]  # [T, N] J_n's expected beta^edg minus switching
