@@ -85,6 +85,33 @@ def queue_drop_array(backlog, inflow, rate, dt, base_delay_s, bound_s, steepness
 
 
 @njit(cache=True, error_model="numpy")
+def agent_pick(sat_row, snr_row, snr_threshold, choice):
+    """Column of the satellite an agent's ``choice`` in [0, 1] selects (-1: none eligible):
+    the eligible satellites (SNR >= threshold) ranked by SNR, best first (ties: lower
+    column first), and ``choice`` picks rank min(floor(choice m), m - 1) of the m."""
+    n_vis = sat_row.shape[0]
+    m = 0
+    for k in range(n_vis):
+        if sat_row[k] >= 0 and snr_row[k] >= snr_threshold:
+            m += 1
+    if m == 0:
+        return -1
+    rank = min(int(choice * m), m - 1)
+    for k in range(n_vis):
+        if sat_row[k] < 0 or snr_row[k] < snr_threshold:
+            continue
+        better = 0
+        for k2 in range(n_vis):
+            if sat_row[k2] < 0 or snr_row[k2] < snr_threshold:
+                continue
+            if snr_row[k2] > snr_row[k] or (snr_row[k2] == snr_row[k] and k2 < k):
+                better += 1
+        if better == rank:
+            return k
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
 def run_substeps(
     arrivals,  # [S, N] new tasks per sub-step
     admit,  # [N] admit share
@@ -110,6 +137,8 @@ def run_substeps(
     snr_threshold,
     direct,
     by_elevation,
+    by_agent,
+    agent_choice,  # [N] the agent's satellite choice in [0, 1] (used when by_agent)
     points,
     totals,  # [N_TOTALS, N] out (accumulated)
     serving,  # [S, N] out
@@ -142,12 +171,14 @@ def run_substeps(
                 backlog = 0.0
             local_backlog[n] = backlog
 
-            # Serving satellite: AO queue rule or DO's highest elevation.
+            # Serving satellite: AO queue rule, DO's highest elevation, or the agent's pick.
             best = -1
             best_score = np.inf
+            if by_agent:
+                best = agent_pick(sat[s, n], snr[s, n], snr_threshold, agent_choice[n])
             for k in range(n_vis):
                 j = sat[s, n, k]
-                if j < 0:
+                if j < 0 or by_agent:
                     continue
                 if by_elevation:
                     score = -elevation[s, n, k]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from leo_envs.envs.common.config import EnvConfig
 
 SAT_PATHS = ("cut_through", "literal", "direct")
-SAT_SELECTIONS = ("queue", "elevation")
+SAT_SELECTIONS = ("queue", "elevation", "agent")
 CONSTELLATIONS = ("starlink_shell1", "starlink_tle")
 SLOTS_PER_DAY = 96
 SCENARIO_NAMES = ("fixed_day", "daily_weather", "random_task")
@@ -67,7 +67,9 @@ class GreenOffloadingConfig(EnvConfig):
     sat_path: str = "cut_through"
     """[C] eq. (14) form: 'cut_through' (device->BS->sat pipelined), 'literal', 'direct' (DO)."""
     sat_selection: str = "queue"
-    """'queue' (AO rule: least expected wait among eligible) or 'elevation' (DO: highest)."""
+    """'queue' (AO rule: least expected wait among eligible), 'elevation' (DO: highest) or
+    'agent' (issue 13: a 4th action column per site picks the serving satellite among those
+    with SNR >= the threshold, ranked by SNR; see the env card's Action Space)."""
 
     # --- Energy (Table 1, eqs. 6-8) ---------------------------------------------------
     bs_power_w: float = 10.6

@@ -12,7 +12,8 @@ uplink, the serving satellite's containers under a background load). Delays foll
 probability (an expected share: the fluid model has no per-task draw); a share
 ``retry_share`` of the dropped tasks retries in the next sub-step. The serving satellite
 is the AO queue rule (eligible = SNR >= Gamma_th and expected delay < sigma; least
-expected wait) or, for DO, the highest one.
+expected wait), for DO the highest one, or the agent's choice among those with SNR >=
+Gamma_th ranked by SNR (``sat_selection='agent'``).
 Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-(11)
 (``leo_envs.models.battery``).
 """
@@ -182,13 +183,17 @@ def simulate_slot(
     base: tuple,
 ) -> SlotResult:
     """Advance ``state`` in place by one slot under ``action`` [N, 3] = (admit share,
-    satellite share of admitted, active-container fraction), all in [0, 1].
+    satellite share of admitted, active-container fraction), all in [0, 1], plus a 4th
+    column, the satellite choice, when ``cfg.sat_selection == 'agent'`` (``_kernel.agent_pick``).
 
     ``arrivals`` [S, N] are the sub-steps' new tasks, ``harvest_j`` [N] the slot's PV energy,
     ``sky_offset`` the first sub-step's row in ``sky``, ``base`` from ``base_delays``.
     """
     n = state.battery_j.shape[0]
     admit, share, frac = action[:, 0], action[:, 1], action[:, 2]
+    by_agent = cfg.sat_selection == "agent"
+    # The agent's satellite choice (4th column); the kernel ignores it unless by_agent.
+    choice = np.ascontiguousarray(action[:, 3] if by_agent else admit)
     g_prev = state.containers_on
     g_on = np.rint(frac * cfg.containers_per_site).astype(np.int64)
     t_loc0, t_sat0, sat_rate_bps = base
@@ -221,6 +226,8 @@ def simulate_slot(
         float(cfg.snr_threshold_db),
         direct,
         cfg.sat_selection == "elevation",
+        by_agent,
+        choice,
         QUEUE_POINTS,
         totals,
         serving,

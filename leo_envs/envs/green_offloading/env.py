@@ -122,7 +122,14 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     fraction (G_on = round(20 x)); `shares_to_action` / `action_to_shares` convert. The
     serving satellite is chosen by the paper's queue rule each sub-step (SNR >= 10 dB,
     least expected wait, expected delay below sigma); forwarded tasks with no such
-    satellite are dropped (`drop_no_sat`). Actions outside [-1, 1] (beyond
+    satellite are dropped (`drop_no_sat`). With `sat_selection="agent"` (issue 13) the
+    agent picks it instead: the space is `Box(-1, 1, (N, 4), float32)` and the 4th share
+    x selects, every sub-step, the satellite of rank min(floor(x m), m - 1) among the m
+    visible ones with SNR >= `snr_threshold_db`, ranked by SNR (best first: x = 0 is the
+    strongest link, x = 1 the weakest); none such: forwarded tasks are dropped
+    (`drop_no_sat`); the expected-delay test of the queue rule is the agent's to make
+    (the observation's best SNR and least satellite wait help). The baselines assume the
+    paper's rule and act with 3 columns. Actions outside [-1, 1] (beyond
     float32 rounding), NaN or a wrong shape raise `ValueError`; the state is unchanged.
     `info["played_action"]` holds the shares actually applied.
 
@@ -232,7 +239,11 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self.layout = ObservationLayout(cfg.n_sites, cfg.forecast_horizon)
         low, high = self.layout.bounds()
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, (cfg.n_sites, 3), dtype=np.float32)
+        # A 4th column per site when the agent picks the serving satellite.
+        self._action_columns = 4 if cfg.sat_selection == "agent" else 3
+        self.action_space = spaces.Box(
+            -1.0, 1.0, (cfg.n_sites, self._action_columns), dtype=np.float32
+        )
         self._schedule = task_schedule(cfg)
         self._pending_task = None
         self._energy_peak_j = max(cfg.pv_peak_w * cfg.slot_s, 1e-9)
@@ -257,7 +268,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         # The task id is a content hash: computed once per episode, not per step.
         self._task_fields = self._schedule.info_fields()
         obs = self._observation()
-        info = self._info(None, None, np.zeros((self.config.n_sites, 3)))
+        info = self._info(None, None, np.zeros(self.action_space.shape))
         self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
         return obs, info
 
@@ -422,21 +433,22 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )
 
     def _check_action(self, action: Any) -> NDArray[np.float64]:
-        n = self.config.n_sites
+        shape = self.action_space.shape
         try:
             arr = np.asarray(action, dtype=np.float64)
         except (TypeError, ValueError):
             raise ValueError(
-                f"action must be a float array of shape ({n}, 3), got {action!r}"
+                f"action must be a float array of shape {shape}, got {action!r}"
             ) from None
-        if arr.shape != (n, 3):
-            raise ValueError(f"action must have shape ({n}, 3), got {arr.shape}")
+        if arr.shape != shape:
+            raise ValueError(f"action must have shape {shape}, got {arr.shape}")
         low, high = float(arr.min()), float(arr.max())
         if not (math.isfinite(low) and math.isfinite(high)):  # NaN and inf reach min or max
             raise ValueError("action must be finite (no NaN or inf)")
         if low < -1.0 - ACTION_TOLERANCE or high > 1.0 + ACTION_TOLERANCE:
             raise ValueError(
-                "action entries (admit, satellite share, container fraction, each mapped "
+                "action entries (admit, satellite share, container fraction[, satellite "
+                "choice], each mapped "
                 f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {low:g}, max {high:g}"
             )
         return action_to_shares(np.clip(arr, -1.0, 1.0))
