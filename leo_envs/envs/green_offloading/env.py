@@ -398,10 +398,16 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         if self._sky_view is None or self._sky_view.sky is not sky:
             self._sky_view = _SkyView.build(cfg, sky)
         return _Episode(
-            task, traces, sky, self._sky_view, state, state.copy(), self._slot_tables(traces)
+            task,
+            traces,
+            sky,
+            self._sky_view,
+            state,
+            state.copy(),
+            self._slot_tables(traces, self._sky_view),
         )
 
-    def _slot_tables(self, traces: EpisodeTraces) -> _SlotTables:
+    def _slot_tables(self, traces: EpisodeTraces, sky_view: _SkyView) -> _SlotTables:
         """The observation columns and J_n terms that depend only on the slot index,
         computed once per episode (the step then only fills the state-dependent ones)."""
         cfg = self.config
@@ -416,16 +422,22 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ],
             axis=1,
         )  # [T, 3H, N], the layout's order
-        # Last slot's harvest and clear-sky harvest seen at slot t (zeros before the first).
-        last_harvest = np.zeros((cfg.n_slots + 1, cfg.n_sites, 2))
-        last_harvest[1:, :, 0] = traces.harvest_j / e_peak
-        last_harvest[1:, :, 1] = traces.clear_sky_harvest_j[: cfg.n_slots] / e_peak
+        # Observation template per ep.t in 0..T: the columns that depend only on the slot.
+        # The final observation (ep.t = T) repeats slot T-1's view; the last slot's
+        # harvest is zero before the first slot.
+        n_slots, c = cfg.n_slots, 1 + 3 * h  # c: first column after the forecasts
+        rows = np.minimum(np.arange(n_slots + 1), n_slots - 1)
+        template = np.zeros((n_slots + 1, cfg.n_sites, self.layout.features_per_site))
+        template[:, :, 1:c] = forecasts.transpose(0, 2, 1)[rows]
+        template[1:, :, c] = traces.harvest_j / e_peak
+        template[1:, :, c + 1] = traces.clear_sky_harvest_j[:n_slots] / e_peak
+        template[:, :, c + 5] = sky_view.coverage[rows]
+        template[:, :, c + 6] = sky_view.best_snr_obs[rows]
         load_fc = traces.arrival_forecast[:, 0]  # [T, N] next slot's expected tasks
         need = provisioned_containers(cfg, load_fc)
         expected_bs, expected_edge = expected_site_energy_parts_j(cfg, load_fc, 0.0, need, need)
         return _SlotTables(
-            forecast_obs=np.ascontiguousarray(forecasts.transpose(0, 2, 1)),  # [T, N, 3H]
-            last_harvest_obs=last_harvest,
+            obs_template=template,
             first_load=traces.arrival_rate[0] * cfg.slot_s,
             need_containers=need,
             expected_bs_j=expected_bs,
@@ -481,9 +493,10 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         st, sky_view = ep.state, ep.sky_view
         # Arrivals of the last slot (before the first: the expected ones of slot 0).
         last_load = ep.results[-1].arrived if ep.results else ep.slot.first_load
-        # Least expected wait over the eligible satellites now (inf: none eligible).
-        wait = st.sat_backlog / ep.sat_capacity_floor
-        sat_wait = np.where(sky_view.eligible[t], wait[sky_view.sat_index[t]], np.inf).min(axis=1)
+        # Least expected wait over the eligible satellites now (inf: none eligible); the
+        # ineligible entries of wait_index point at the trailing inf of ep.sat_wait_s.
+        np.divide(st.sat_backlog, ep.sat_capacity_floor, out=ep.sat_wait_s[:-1])
+        sat_wait = ep.sat_wait_s[sky_view.wait_index[t]].min(axis=1)
         j_ratio = self._j_ratio(st.battery_j, t)
         self._last_j_ratio = j_ratio  # info reports the same J_n
         local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
@@ -491,14 +504,11 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         buffer = self._obs_buffer
         sites = buffer[:-2].reshape(cfg.n_sites, self.layout.features_per_site)
         c = 1 + 3 * cfg.forecast_horizon  # first column after the forecasts
+        sites[:] = ep.slot.obs_template[ep.t]  # forecasts, last harvest, coverage, best SNR
         sites[:, 0] = st.battery_j / cfg.battery_capacity_j
-        sites[:, 1:c] = ep.slot.forecast_obs[t]
-        sites[:, c : c + 2] = ep.slot.last_harvest_obs[ep.t]
         sites[:, c + 2] = last_load / self._load_ref
         sites[:, c + 3] = st.containers_on / cfg.containers_per_site
         sites[:, c + 4] = np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP)
-        sites[:, c + 5] = sky_view.coverage[t]
-        sites[:, c + 6] = sky_view.best_snr_obs[t]
         sites[:, c + 7] = np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP)
         sites[:, c + 8] = np.minimum(j_ratio, J_CAP)
         angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
@@ -639,8 +649,7 @@ class _SkyView:
     sky: SkyTable
     base: tuple  # dynamics.base_delays
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
-    eligible: NDArray[np.bool_]  # [T, N, K] at each slot start: SNR >= threshold
-    sat_index: NDArray[np.int64]  # [T, N, K] satellite ids at each slot start (0 for padding)
+    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, else n_sat
     best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
 
     @classmethod
@@ -656,8 +665,7 @@ class _SkyView:
             sky=sky,
             base=base_delays(cfg, sky.snr_db, sky.range_km),
             coverage=coverage,
-            eligible=eligible,
-            sat_index=np.maximum(sky.sat[::s][: cfg.n_slots], 0),
+            wait_index=np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat),
             best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
         )
 
@@ -666,8 +674,7 @@ class _SkyView:
 class _SlotTables:
     """Per-episode tables indexed by slot (see ``GreenOffloadingEnv._slot_tables``)."""
 
-    forecast_obs: NDArray[np.float64]  # [T, N, 3H] normalised forecast columns
-    last_harvest_obs: NDArray[np.float64]  # [T + 1, N, 2] last slot's (harvest, clear sky)
+    obs_template: NDArray[np.float64]  # [T + 1, N, F] per-site observation, slot-only columns
     first_load: NDArray[np.float64]  # [N] expected arrivals of slot 0 (the reset's last load)
     need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
     expected_bs_j: NDArray[np.float64]  # [T, N] J_n's expected beta^bs
@@ -691,6 +698,8 @@ class _Episode:
         self.results: list[SlotResult] = []
         # The satellites' capacities are fixed for the episode (floored for the wait ratio).
         self.sat_capacity_floor = np.maximum(self.state.sat_capacity_rate, 1e-12)
+        # Expected wait per satellite (s), plus a trailing inf for "not eligible".
+        self.sat_wait_s = np.full(self.sky.n_sat + 1, np.inf)
 
 
 OBSERVATION_ROWS = (
