@@ -86,6 +86,21 @@ def battery_step(
         if not np.all(np.isfinite(v)) or np.any(v <= 0.0) or np.any(v > 1.0):
             raise ValueError(f"{name} must lie in (0, 1], got {v!r}")
 
+    return battery_update(level, harvest, demand, capacity, zeta, phi)
+
+
+def battery_update(
+    level: NDArray[np.float64],
+    harvest: NDArray[np.float64],
+    demand: NDArray[np.float64],
+    capacity: float | NDArray[np.float64],
+    zeta: float | NDArray[np.float64],
+    phi: float | NDArray[np.float64],
+) -> BatteryStep:
+    """``battery_step`` without its argument checks (same arguments, in J; ``zeta`` the
+    self-discharge retention, ``phi`` the charging efficiency), for a simulator's hot loop
+    whose inputs are valid by construction. The one implementation of eqs. (9)-(11):
+    ``battery_step`` calls it after checking its arguments."""
     direct = np.minimum(harvest, demand)  # upsilon_o, eq. (9)
     to_battery = harvest - direct  # upsilon_c
     remaining = demand - direct  # D

@@ -6,6 +6,9 @@ site is a small search over the visible ones, so the loop runs compiled rather t
 documented there and in ``dynamics.queue_drop`` (which wraps ``queue_drop_scalar``).
 numba caches the compiled code on disk (``cache=True``): the first call on a machine
 compiles it (a few seconds).
+
+``error_model="numpy"``: every division here has a positive denominator (config ranges)
+or is guarded, so Python's zero-division checks only cost time; results are the same.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ DELAY_SUM, EXCESS_SUM, WORK, QUEUED = 7, 8, 9, 10
 N_TOTALS = 11
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def drop_probability_scalar(delay_s: float, bound_s: float, steepness: float) -> float:
     """Scalar form of ``radio.drop_probability``: 0 below sigma, else 1 - (sigma/t)^delta."""
     if delay_s <= bound_s:
@@ -29,7 +32,7 @@ def drop_probability_scalar(delay_s: float, bound_s: float, steepness: float) ->
     return 1.0 - (bound_s / delay_s) ** steepness
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def queue_drop_scalar(
     backlog: float,
     inflow: float,
@@ -44,8 +47,8 @@ def queue_drop_scalar(
     ``dynamics.queue_drop``."""
     lam = inflow / dt
     if rate > 0.0:
-        overload = max(lam / rate, 1.0)
-        t_star = bound_s * overload ** (1.0 / steepness)
+        # Without overload t* = sigma x 1^(1/delta) = sigma exactly: skip the pow.
+        t_star = bound_s * (lam / rate) ** (1.0 / steepness) if lam > rate else bound_s
         q_star = rate * max(t_star - base_delay_s, 0.0)
     else:
         q_star = 0.0
@@ -68,7 +71,7 @@ def queue_drop_scalar(
     return share / points, mean_delay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def queue_drop_array(backlog, inflow, rate, dt, base_delay_s, bound_s, steepness, points):
     """``queue_drop_scalar`` element-wise over equal-shape 1-D arrays."""
     n = backlog.shape[0]
@@ -81,7 +84,34 @@ def queue_drop_array(backlog, inflow, rate, dt, base_delay_s, bound_s, steepness
     return share, delay
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def agent_pick(sat_row, snr_row, snr_threshold, choice):
+    """Column of the satellite an agent's ``choice`` in [0, 1] selects (-1: none eligible):
+    the eligible satellites (SNR >= threshold) ranked by SNR, best first (ties: lower
+    column first), and ``choice`` picks rank min(floor(choice m), m - 1) of the m."""
+    n_vis = sat_row.shape[0]
+    m = 0
+    for k in range(n_vis):
+        if sat_row[k] >= 0 and snr_row[k] >= snr_threshold:
+            m += 1
+    if m == 0:
+        return -1
+    rank = min(int(choice * m), m - 1)
+    for k in range(n_vis):
+        if sat_row[k] < 0 or snr_row[k] < snr_threshold:
+            continue
+        better = 0
+        for k2 in range(n_vis):
+            if sat_row[k2] < 0 or snr_row[k2] < snr_threshold:
+                continue
+            if snr_row[k2] > snr_row[k] or (snr_row[k2] == snr_row[k] and k2 < k):
+                better += 1
+        if better == rank:
+            return k
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
 def run_substeps(
     arrivals,  # [S, N] new tasks per sub-step
     admit,  # [N] admit share
@@ -107,6 +137,8 @@ def run_substeps(
     snr_threshold,
     direct,
     by_elevation,
+    by_agent,
+    agent_choice,  # [N] the agent's satellite choice in [0, 1] (used when by_agent)
     points,
     totals,  # [N_TOTALS, N] out (accumulated)
     serving,  # [S, N] out
@@ -139,12 +171,14 @@ def run_substeps(
                 backlog = 0.0
             local_backlog[n] = backlog
 
-            # Serving satellite: AO queue rule or DO's highest elevation.
+            # Serving satellite: AO queue rule, DO's highest elevation, or the agent's pick.
             best = -1
             best_score = np.inf
+            if by_agent:
+                best = agent_pick(sat[s, n], snr[s, n], snr_threshold, agent_choice[n])
             for k in range(n_vis):
                 j = sat[s, n, k]
-                if j < 0:
+                if j < 0 or by_agent:
                     continue
                 if by_elevation:
                     score = -elevation[s, n, k]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from leo_envs.envs.common.config import EnvConfig
 
 SAT_PATHS = ("cut_through", "literal", "direct")
-SAT_SELECTIONS = ("queue", "elevation")
+SAT_SELECTIONS = ("queue", "elevation", "agent")
 CONSTELLATIONS = ("starlink_shell1", "starlink_tle")
 SLOTS_PER_DAY = 96
 SCENARIO_NAMES = ("fixed_day", "daily_weather", "random_task")
@@ -31,9 +31,10 @@ class GreenOffloadingConfig(EnvConfig):
     slot_s: float = 900.0
     """tau, decision slot (Table 1: 15 min). Must divide a day and be a multiple of substep_s."""
     substep_s: float = 60.0
-    """[C] sub-step for queues, arrivals and satellite handover inside a slot."""
+    """[C] sub-step for queues, arrivals and satellite handover inside a slot (<= 600 s)."""
     n_slots: int = SLOTS_PER_DAY
-    """[C] slots per episode (96 = one day from local midnight; 288 = the paper's D1-D3)."""
+    """[C] slots per episode (96 = one day from local midnight; 288 = the paper's D1-D3;
+    at most 10 days)."""
     site_radius_km: float = 15.0
     """[C] sites lie on a disc of this radius around the task's site location."""
 
@@ -66,7 +67,9 @@ class GreenOffloadingConfig(EnvConfig):
     sat_path: str = "cut_through"
     """[C] eq. (14) form: 'cut_through' (device->BS->sat pipelined), 'literal', 'direct' (DO)."""
     sat_selection: str = "queue"
-    """'queue' (AO rule: least expected wait among eligible) or 'elevation' (DO: highest)."""
+    """'queue' (AO rule: least expected wait among eligible), 'elevation' (DO: highest) or
+    'agent' (issue 13: a 4th action column per site picks the serving satellite among those
+    with SNR >= the threshold, ranked by SNR; see the env card's Action Space)."""
 
     # --- Energy (Table 1, eqs. 6-8) ---------------------------------------------------
     bs_power_w: float = 10.6
@@ -163,6 +166,15 @@ class GreenOffloadingConfig(EnvConfig):
             raise ValueError(
                 "slot_s must divide a day and either divide 3600 s or be whole hours "
                 f"(e.g. 900, 3600, 7200), got {self.slot_s:g}"
+            )
+        if self.substep_s > 600.0:
+            raise ValueError(
+                f"substep_s must be <= 600 s (the visibility grid step), got {self.substep_s:g}"
+            )
+        if self.n_slots * self.slot_s > 864_000.0:
+            raise ValueError(
+                "n_slots x slot_s must be <= 10 days (the visibility index horizon), got "
+                f"n_slots = {self.n_slots} of {self.slot_s:g} s"
             )
         if self.sat_background_high < self.sat_background_low:
             raise ValueError(

@@ -12,7 +12,8 @@ uplink, the serving satellite's containers under a background load). Delays foll
 probability (an expected share: the fluid model has no per-task draw); a share
 ``retry_share`` of the dropped tasks retries in the next sub-step. The serving satellite
 is the AO queue rule (eligible = SNR >= Gamma_th and expected delay < sigma; least
-expected wait) or, for DO, the highest one.
+expected wait), for DO the highest one, or the agent's choice among those with SNR >=
+Gamma_th ranked by SNR (``sat_selection='agent'``).
 Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-(11)
 (``leo_envs.models.battery``).
 """
@@ -49,7 +50,7 @@ from leo_envs.envs.green_offloading.radio import (
     server_delay_s,
 )
 from leo_envs.envs.green_offloading.sky import SkyTable
-from leo_envs.models.battery import battery_step
+from leo_envs.models.battery import battery_update
 
 
 @dataclass
@@ -93,17 +94,19 @@ class SlotResult:
     used_green_j: NDArray
     containers_on: NDArray
     serving_sats: NDArray  # [S, N] satellite per sub-step (-1: none)
-    extra: dict = field(default_factory=dict)
 
-    @property
-    def served(self) -> NDArray:
-        return self.local + self.sat
+    served: NDArray = field(init=False)  # local + sat
+    mean_delay_s: NDArray = field(init=False)  # delay_sum_s / served (0 where none served)
 
-    @property
-    def mean_delay_s(self) -> NDArray:
-        return np.divide(
+    def __post_init__(self) -> None:
+        # The env hands these arrays out through ``info`` and keeps them for render():
+        # read-only once built, so no view per array and step is needed.
+        self.served = self.local + self.sat
+        self.mean_delay_s = np.divide(
             self.delay_sum_s, self.served, out=np.zeros_like(self.served), where=self.served > 0
         )
+        for value in self.__dict__.values():
+            value.setflags(write=False)
 
 
 QUEUE_POINTS = 4
@@ -180,13 +183,17 @@ def simulate_slot(
     base: tuple,
 ) -> SlotResult:
     """Advance ``state`` in place by one slot under ``action`` [N, 3] = (admit share,
-    satellite share of admitted, active-container fraction), all in [0, 1].
+    satellite share of admitted, active-container fraction), all in [0, 1], plus a 4th
+    column, the satellite choice, when ``cfg.sat_selection == 'agent'`` (``_kernel.agent_pick``).
 
     ``arrivals`` [S, N] are the sub-steps' new tasks, ``harvest_j`` [N] the slot's PV energy,
     ``sky_offset`` the first sub-step's row in ``sky``, ``base`` from ``base_delays``.
     """
     n = state.battery_j.shape[0]
     admit, share, frac = action[:, 0], action[:, 1], action[:, 2]
+    by_agent = cfg.sat_selection == "agent"
+    # The agent's satellite choice (4th column); the kernel ignores it unless by_agent.
+    choice = np.ascontiguousarray(action[:, 3] if by_agent else admit)
     g_prev = state.containers_on
     g_on = np.rint(frac * cfg.containers_per_site).astype(np.int64)
     t_loc0, t_sat0, sat_rate_bps = base
@@ -219,37 +226,27 @@ def simulate_slot(
         float(cfg.snr_threshold_db),
         direct,
         cfg.sat_selection == "elevation",
+        by_agent,
+        choice,
         QUEUE_POINTS,
         totals,
         serving,
     )
-    tot = {
-        "arrived": totals[ARRIVED],
-        "attempts": totals[ATTEMPTS],
-        "local": totals[LOCAL],
-        "sat": totals[SAT],
-        "dropped": totals[DROPPED],
-        "drop_no_sat": totals[DROP_NO_SAT],
-        "rejected": totals[REJECTED],
-        "delay_sum": totals[DELAY_SUM],
-        "excess_sum": totals[EXCESS_SUM],
-        "work": totals[WORK],
-        "queued": totals[QUEUED],
-    }
+    totals.setflags(write=False)  # its rows go into the (read-only) result
     zeros = np.zeros(n)
-
     energy_bs, energy_edge = slot_energy_j(
         cfg,
         g_on=g_on,
         g_prev=g_prev,
-        work_container_s=tot["work"],
-        device_tasks=zeros if direct else tot["local"] + tot["sat"],
-        server_tasks=tot["local"],
-        queued_task_substeps=tot["queued"],
+        work_container_s=totals[WORK],
+        device_tasks=zeros if direct else totals[LOCAL] + totals[SAT],
+        server_tasks=totals[LOCAL],
+        queued_task_substeps=totals[QUEUED],
     )
     energy = energy_bs + energy_edge
-    bench = benchmark_energy_j(cfg, tot["arrived"])
-    step = battery_step(
+    bench = benchmark_energy_j(cfg, totals[ARRIVED])
+    # Inputs are valid by construction: skip battery_step's argument checks.
+    step = battery_update(
         state.battery_j,
         harvest_j,
         energy,
@@ -260,20 +257,20 @@ def simulate_slot(
     state.battery_j = step.level_j
     state.containers_on = g_on
     return SlotResult(
-        arrived=tot["arrived"],
-        attempts=tot["attempts"],
-        local=tot["local"],
-        sat=tot["sat"],
-        dropped=tot["dropped"],
-        drop_no_sat=tot["drop_no_sat"],
-        rejected=tot["rejected"],
-        delay_sum_s=tot["delay_sum"],
-        delay_excess_sum_s=tot["excess_sum"],
+        arrived=totals[ARRIVED],
+        attempts=totals[ATTEMPTS],
+        local=totals[LOCAL],
+        sat=totals[SAT],
+        dropped=totals[DROPPED],
+        drop_no_sat=totals[DROP_NO_SAT],
+        rejected=totals[REJECTED],
+        delay_sum_s=totals[DELAY_SUM],
+        delay_excess_sum_s=totals[EXCESS_SUM],
         energy_j=energy,
         energy_bs_j=energy_bs,
         energy_edge_j=energy_edge,
         energy_bench_j=bench,
-        harvest_j=np.asarray(harvest_j, dtype=np.float64).copy(),
+        harvest_j=np.array(harvest_j, dtype=np.float64),
         battery_j=step.level_j.copy(),
         backup_j=step.deficit_j,
         spilled_j=step.spilled_j,
@@ -312,10 +309,15 @@ def slot_energy_j(
     energy_edge = (
         tau * np.asarray(g_on) * cfg.container_idle_w
         + (cfg.container_max_w - cfg.container_idle_w) * np.asarray(work_container_s)
-        + cfg.switch_energy_j * np.abs(np.asarray(g_on) - np.asarray(g_prev))
+        + switching_energy_j(cfg, g_on, g_prev)
         + cfg.queue_j_per_byte * np.asarray(queued_task_substeps) * cfg.task_up_bytes
     )
     return energy_bs, energy_edge
+
+
+def switching_energy_j(cfg: GreenOffloadingConfig, g_on: NDArray, g_prev: NDArray) -> NDArray:
+    """e_sw |G_on(t) - G_on(t-1)| (J), the switching term of eq. (8)."""
+    return cfg.switch_energy_j * np.abs(np.asarray(g_on) - np.asarray(g_prev))
 
 
 def benchmark_energy_j(cfg: GreenOffloadingConfig, arrived: NDArray) -> NDArray:
@@ -355,10 +357,25 @@ def expected_site_energy_j(
     """Forecast beta^site (J) of a slot with ``load_tasks`` arrivals, a share ``sat_share``
     forwarded to satellites and ``containers`` on (no queues, no drops): the expected
     consumption of J_n and of the look-ahead planner."""
+    bs, edge = expected_site_energy_parts_j(cfg, load_tasks, sat_share, containers, containers_prev)
+    return bs + edge
+
+
+def expected_site_energy_parts_j(
+    cfg: GreenOffloadingConfig,
+    load_tasks: NDArray,
+    sat_share: NDArray | float,
+    containers: NDArray,
+    containers_prev: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """(beta^bs, beta^edg) of ``expected_site_energy_j``. With ``containers_prev =
+    containers`` beta^edg lacks only the switching term, which is added last in eq. (8)
+    (the queue term is zero here), so ``bs + (edge + switching_energy_j(...))`` equals
+    ``expected_site_energy_j`` to the bit: the env precomputes it once per episode."""
     load = np.asarray(load_tasks, dtype=np.float64)
     local = (1.0 - np.asarray(sat_share)) * load
     work = np.minimum(local * cfg.local_service_s, np.asarray(containers) * cfg.slot_s)
-    bs, edge = slot_energy_j(
+    return slot_energy_j(
         cfg,
         g_on=containers,
         g_prev=containers_prev,
@@ -367,4 +384,3 @@ def expected_site_energy_j(
         server_tasks=local,
         queued_task_substeps=np.zeros_like(load),
     )
-    return bs + edge

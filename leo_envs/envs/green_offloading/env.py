@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -20,9 +21,10 @@ from leo_envs.envs.green_offloading.dynamics import (
     SiteState,
     SlotResult,
     base_delays,
-    expected_site_energy_j,
+    expected_site_energy_parts_j,
     provisioned_containers,
     simulate_slot,
+    switching_energy_j,
 )
 from leo_envs.envs.green_offloading.observation import (
     BACKLOG_CAP,
@@ -120,7 +122,14 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     fraction (G_on = round(20 x)); `shares_to_action` / `action_to_shares` convert. The
     serving satellite is chosen by the paper's queue rule each sub-step (SNR >= 10 dB,
     least expected wait, expected delay below sigma); forwarded tasks with no such
-    satellite are dropped (`drop_no_sat`). Actions outside [-1, 1] (beyond
+    satellite are dropped (`drop_no_sat`). With `sat_selection="agent"` (issue 13) the
+    agent picks it instead: the space is `Box(-1, 1, (N, 4), float32)` and the 4th share
+    x selects, every sub-step, the satellite of rank min(floor(x m), m - 1) among the m
+    visible ones with SNR >= `snr_threshold_db`, ranked by SNR (best first: x = 0 is the
+    strongest link, x = 1 the weakest); none such: forwarded tasks are dropped
+    (`drop_no_sat`); the expected-delay test of the queue rule is the agent's to make
+    (the observation's best SNR and least satellite wait help). The baselines assume the
+    paper's rule and act with 3 columns. Actions outside [-1, 1] (beyond
     float32 rounding), NaN or a wrong shape raise `ValueError`; the state is unchanged.
     `info["played_action"]` holds the shares actually applied.
 
@@ -230,13 +239,22 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self.layout = ObservationLayout(cfg.n_sites, cfg.forecast_horizon)
         low, high = self.layout.bounds()
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, (cfg.n_sites, 3), dtype=np.float32)
+        # A 4th column per site when the agent picks the serving satellite.
+        self._action_columns = 4 if cfg.sat_selection == "agent" else 3
+        self.action_space = spaces.Box(
+            -1.0, 1.0, (cfg.n_sites, self._action_columns), dtype=np.float32
+        )
         self._schedule = task_schedule(cfg)
         self._pending_task = None
         self._energy_peak_j = max(cfg.pv_peak_w * cfg.slot_s, 1e-9)
         self._load_ref = max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)
         self._episode: _Episode | None = None
-        self._sky_derived: tuple | None = None
+        self._sky_view: _SkyView | None = None
+        # The observation is assembled in this float64 buffer, then clipped into a fresh
+        # float32 array (the buffer is never handed out).
+        self._obs_buffer = np.zeros(self.layout.size)
+        self._obs_low64 = low.astype(np.float64)
+        self._obs_high64 = high.astype(np.float64)
 
     # ------------------------------------------------------------------ API
     def reset(
@@ -250,7 +268,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         # The task id is a content hash: computed once per episode, not per step.
         self._task_fields = self._schedule.info_fields()
         obs = self._observation()
-        info = self._info(None, np.zeros((self.config.n_sites, 3)))
+        info = self._info(None, None, np.zeros(self.action_space.shape))
         self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
         return obs, info
 
@@ -273,15 +291,16 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ep.traces.harvest_j[t],
             ep.sky,
             t * s,
-            ep.base,
+            ep.sky_view.base,
         )
         ep.results.append(result)
-        ep.energy_total_j += float(result.energy_j.sum())
-        ep.bench_total_j += float(result.energy_bench_j.sum())
+        sums = _SlotSums.of(result)
+        ep.energy_total_j += sums.energy_j
+        ep.bench_total_j += sums.bench_j
         ep.t += 1
-        reward = self._reward(result)
+        reward = self._reward(sums)
         obs = self._observation()
-        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, played)
+        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, sums, played)
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
@@ -376,103 +395,129 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             sat_backlog=np.zeros(sky.n_sat),
             sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
         )
-        if self._sky_derived is None or self._sky_derived[0] is not sky:
-            # Delays and coverage depend on the (cached, immutable) sky table only.
-            eligible = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
-            coverage = eligible.reshape(cfg.n_slots, cfg.substeps_per_slot, n).mean(axis=1)
-            self._sky_derived = (sky, base_delays(cfg, sky.snr_db, sky.range_km), coverage)
-        _, base, coverage = self._sky_derived
-        return _Episode(task, traces, sky, base, state, state.copy(), coverage)
+        if self._sky_view is None or self._sky_view.sky is not sky:
+            self._sky_view = _SkyView.build(cfg, sky)
+        return _Episode(
+            task,
+            traces,
+            sky,
+            self._sky_view,
+            state,
+            state.copy(),
+            self._slot_tables(traces, self._sky_view),
+        )
+
+    def _slot_tables(self, traces: EpisodeTraces, sky_view: _SkyView) -> _SlotTables:
+        """The observation columns and J_n terms that depend only on the slot index,
+        computed once per episode (the step then only fills the state-dependent ones)."""
+        cfg = self.config
+        h, e_peak, l_ref = cfg.forecast_horizon, self._energy_peak_j, self._load_ref
+        t = np.arange(cfg.n_slots)
+        clear_ahead = traces.clear_sky_harvest_j[t[:, None] + np.arange(h)]  # [T, H, N]
+        forecasts = np.concatenate(
+            [
+                traces.harvest_forecast_j / e_peak,
+                clear_ahead / e_peak,
+                traces.arrival_forecast / l_ref,
+            ],
+            axis=1,
+        )  # [T, 3H, N], the layout's order
+        # Observation template per ep.t in 0..T: the columns that depend only on the slot.
+        # The final observation (ep.t = T) repeats slot T-1's view; the last slot's
+        # harvest is zero before the first slot.
+        n_slots, c = cfg.n_slots, 1 + 3 * h  # c: first column after the forecasts
+        rows = np.minimum(np.arange(n_slots + 1), n_slots - 1)
+        template = np.zeros((n_slots + 1, cfg.n_sites, self.layout.features_per_site))
+        template[:, :, 1:c] = forecasts.transpose(0, 2, 1)[rows]
+        template[1:, :, c] = traces.harvest_j / e_peak
+        template[1:, :, c + 1] = traces.clear_sky_harvest_j[:n_slots] / e_peak
+        template[:, :, c + 5] = sky_view.coverage[rows]
+        template[:, :, c + 6] = sky_view.best_snr_obs[rows]
+        load_fc = traces.arrival_forecast[:, 0]  # [T, N] next slot's expected tasks
+        need = provisioned_containers(cfg, load_fc)
+        expected_bs, expected_edge = expected_site_energy_parts_j(cfg, load_fc, 0.0, need, need)
+        return _SlotTables(
+            obs_template=template,
+            first_load=traces.arrival_rate[0] * cfg.slot_s,
+            need_containers=need,
+            expected_bs_j=expected_bs,
+            expected_edge_j=expected_edge,
+        )
 
     def _check_action(self, action: Any) -> NDArray[np.float64]:
-        n = self.config.n_sites
+        shape = self.action_space.shape
         try:
             arr = np.asarray(action, dtype=np.float64)
         except (TypeError, ValueError):
             raise ValueError(
-                f"action must be a float array of shape ({n}, 3), got {action!r}"
+                f"action must be a float array of shape {shape}, got {action!r}"
             ) from None
-        if arr.shape != (n, 3):
-            raise ValueError(f"action must have shape ({n}, 3), got {arr.shape}")
-        if not np.all(np.isfinite(arr)):
+        if arr.shape != shape:
+            raise ValueError(f"action must have shape {shape}, got {arr.shape}")
+        low, high = float(arr.min()), float(arr.max())
+        if not (math.isfinite(low) and math.isfinite(high)):  # NaN and inf reach min or max
             raise ValueError("action must be finite (no NaN or inf)")
-        if arr.min() < -1.0 - ACTION_TOLERANCE or arr.max() > 1.0 + ACTION_TOLERANCE:
+        if low < -1.0 - ACTION_TOLERANCE or high > 1.0 + ACTION_TOLERANCE:
             raise ValueError(
-                "action entries (admit, satellite share, container fraction, each mapped "
-                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {arr.min():g}, "
-                f"max {arr.max():g}"
+                "action entries (admit, satellite share, container fraction[, satellite "
+                "choice], each mapped "
+                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {low:g}, max {high:g}"
             )
         return action_to_shares(np.clip(arr, -1.0, 1.0))
 
-    def _reward(self, r: SlotResult) -> float:
+    def _reward(self, sums: _SlotSums) -> float:
         cfg = self.config
-        energy_ratio = r.energy_j.sum() / max(r.energy_bench_j.sum(), 1e-12)
-        drop_rate = r.dropped.sum() / max(r.attempts.sum(), 1e-12)
-        backup = r.backup_j.mean() / cfg.backup_energy_ref_j
-        excess = r.delay_excess_sum_s.sum() / max(r.served.sum(), 1e-12) / cfg.delay_bound_s
+        energy_ratio = sums.energy_j / max(sums.bench_j, 1e-12)
+        backup = sums.backup_j / cfg.n_sites / cfg.backup_energy_ref_j  # np.mean's arithmetic
+        excess = sums.excess_s / max(sums.served, 1e-12) / cfg.delay_bound_s
         return float(
             -energy_ratio
-            - cfg.drop_weight * drop_rate
+            - cfg.drop_weight * sums.drop_rate
             - cfg.backup_weight * backup
             - cfg.delay_weight * excess
         )
 
-    def _j_ratio(self, battery_j: NDArray, harvest_fc: NDArray, load_fc: NDArray) -> NDArray:
+    def _j_ratio(self, battery_j: NDArray, t: int) -> NDArray:
         """J_n = (battery + forecast harvest) / expected consumption, all work local."""
-        cfg = self.config
-        need = provisioned_containers(cfg, load_fc)
-        expected = expected_site_energy_j(
-            cfg, load_fc, 0.0, need, self._episode.state.containers_on
-        )
-        return (battery_j + harvest_fc) / np.maximum(expected, 1e-12)
+        ep = self._episode
+        need, g_prev = ep.slot.need_containers[t], ep.state.containers_on
+        # expected_site_energy_j to the bit, from its per-episode parts (see
+        # expected_site_energy_parts_j): only the switching term depends on the state.
+        edge = ep.slot.expected_edge_j[t] + switching_energy_j(self.config, need, g_prev)
+        expected = ep.slot.expected_bs_j[t] + edge
+        return (battery_j + ep.traces.harvest_forecast_j[t, 0]) / np.maximum(expected, 1e-12)
 
     def _observation(self) -> NDArray[np.float32]:
         cfg, ep = self.config, self._episode
         t = min(ep.t, cfg.n_slots - 1)  # the final observation repeats the last slot's view
-        tr, st = ep.traces, ep.state
-        h = cfg.forecast_horizon
-        e_peak, l_ref = self._energy_peak_j, self._load_ref
-        if ep.results:
-            last = ep.results[-1]
-            last_harvest, last_load = last.harvest_j, last.arrived
-            last_clear = tr.clear_sky_harvest_j[ep.t - 1]
-        else:
-            last_harvest = last_clear = np.zeros(cfg.n_sites)
-            last_load = tr.arrival_rate[0] * cfg.slot_s
-        row = t * cfg.substeps_per_slot
-        snr = ep.sky.snr_db[row]
-        eligible = snr >= cfg.snr_threshold_db
-        best_snr = np.where(eligible.any(axis=1), np.where(eligible, snr, -np.inf).max(axis=1), 0)
-        wait = st.sat_backlog / np.maximum(st.sat_capacity_rate, 1e-12)
-        sat_wait = np.where(eligible, wait[np.maximum(ep.sky.sat[row], 0)], np.inf).min(axis=1)
-        j_ratio = self._j_ratio(
-            st.battery_j, tr.harvest_forecast_j[t, 0], tr.arrival_forecast[t, 0]
-        )
+        st, sky_view = ep.state, ep.sky_view
+        # Arrivals of the last slot (before the first: the expected ones of slot 0).
+        last_load = ep.results[-1].arrived if ep.results else ep.slot.first_load
+        # Least expected wait over the eligible satellites now (inf: none eligible); the
+        # ineligible entries of wait_index point at the trailing inf of ep.sat_wait_s.
+        np.divide(st.sat_backlog, ep.sat_capacity_floor, out=ep.sat_wait_s[:-1])
+        sat_wait = ep.sat_wait_s[sky_view.wait_index[t]].min(axis=1)
+        j_ratio = self._j_ratio(st.battery_j, t)
         self._last_j_ratio = j_ratio  # info reports the same J_n
         local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
-        per_site = np.column_stack(
-            [
-                st.battery_j / cfg.battery_capacity_j,
-                (tr.harvest_forecast_j[t] / e_peak).T,
-                (tr.clear_sky_harvest_j[t : t + h] / e_peak).T,
-                (tr.arrival_forecast[t] / l_ref).T,
-                last_harvest / e_peak,
-                last_clear / e_peak,
-                last_load / l_ref,
-                st.containers_on / cfg.containers_per_site,
-                np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP),
-                ep.coverage[t],
-                np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
-                np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP),
-                np.minimum(j_ratio, J_CAP),
-            ]
-        )
-        angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
-        obs = np.concatenate([per_site.ravel(), [np.sin(angle), np.cos(angle)]])
-        low, high = self.observation_space.low, self.observation_space.high
-        return np.clip(obs, low, high).astype(np.float32)
 
-    def _info(self, r: SlotResult | None, played: NDArray) -> dict[str, Any]:
+        buffer = self._obs_buffer
+        sites = buffer[:-2].reshape(cfg.n_sites, self.layout.features_per_site)
+        c = 1 + 3 * cfg.forecast_horizon  # first column after the forecasts
+        sites[:] = ep.slot.obs_template[ep.t]  # forecasts, last harvest, coverage, best SNR
+        sites[:, 0] = st.battery_j / cfg.battery_capacity_j
+        sites[:, c + 2] = last_load / self._load_ref
+        sites[:, c + 3] = st.containers_on / cfg.containers_per_site
+        sites[:, c + 4] = np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP)
+        sites[:, c + 7] = np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP)
+        sites[:, c + 8] = np.minimum(j_ratio, J_CAP)
+        angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
+        buffer[-2], buffer[-1] = np.sin(angle), np.cos(angle)
+        return np.clip(buffer, self._obs_low64, self._obs_high64).astype(np.float32)
+
+    def _info(
+        self, r: SlotResult | None, sums: _SlotSums | None, played: NDArray
+    ) -> dict[str, Any]:
         cfg, ep = self.config, self._episode
         n = cfg.n_sites
         info: dict[str, Any] = {
@@ -496,47 +541,23 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
                 site_served=zeros,
             )
             return info
-        energy, bench = float(r.energy_j.sum()), float(r.energy_bench_j.sum())
-        served = float(r.served.sum())
-        saving = 1.0 - energy / max(bench, 1e-12)
         info.update(
             objective=1.0 - ep.energy_total_j / max(ep.bench_total_j, 1e-12),
-            energy_j=energy,
-            energy_bench_j=bench,
-            energy_saving=saving,
-            delay_s=float(r.delay_sum_s.sum() / served) if served > 0 else 0.0,
-            dropped=float(r.dropped.sum()),
-            drop_rate=float(r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
-            harvest_j=float(r.harvest_j.sum()),
-            battery_j=float(r.battery_j.sum()),
-            backup_j=float(r.backup_j.sum()),
+            energy_j=sums.energy_j,
+            energy_bench_j=sums.bench_j,
+            energy_saving=1.0 - sums.energy_j / max(sums.bench_j, 1e-12),
+            delay_s=sums.delay_s / sums.served if sums.served > 0 else 0.0,
+            dropped=sums.dropped,
+            drop_rate=sums.drop_rate,
+            harvest_j=sums.harvest_j,
+            battery_j=sums.battery_j,
+            backup_j=sums.backup_j,
         )
-        sites = {
-            "energy_j": r.energy_j,
-            "energy_bs_j": r.energy_bs_j,
-            "energy_edge_j": r.energy_edge_j,
-            "energy_bench_j": r.energy_bench_j,
-            "harvest_j": r.harvest_j,
-            "battery_j": r.battery_j,
-            "backup_j": r.backup_j,
-            "spilled_j": r.spilled_j,
-            "lost_j": r.lost_j,
-            "used_green_j": r.used_green_j,
-            "J_ratio": j_ratio,
-            "arrived": r.arrived,
-            "attempts": r.attempts,
-            "served": r.served,
-            "local": r.local,
-            "sat": r.sat,
-            "dropped": r.dropped,
-            "drop_no_sat": r.drop_no_sat,
-            "rejected": r.rejected,
-            "delay_s": r.mean_delay_s,
-            "delay_excess_sum_s": r.delay_excess_sum_s,
-            "containers_on": r.containers_on,
-            "serving_sats": r.serving_sats,
-        }
-        info.update({f"site_{key}": read_only(value) for key, value in sites.items()})
+        # SlotResult arrays are read-only already: handed out as they are.
+        j_view = read_only(j_ratio)
+        info.update(
+            {key: j_view if name is None else getattr(r, name) for key, name in SITE_INFO_FIELDS}
+        )
         return info
 
     def _frame(self) -> GreenFrame:
@@ -560,21 +581,125 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )
 
 
+SITE_INFO_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("site_energy_j", "energy_j"),
+    ("site_energy_bs_j", "energy_bs_j"),
+    ("site_energy_edge_j", "energy_edge_j"),
+    ("site_energy_bench_j", "energy_bench_j"),
+    ("site_harvest_j", "harvest_j"),
+    ("site_battery_j", "battery_j"),
+    ("site_backup_j", "backup_j"),
+    ("site_spilled_j", "spilled_j"),
+    ("site_lost_j", "lost_j"),
+    ("site_used_green_j", "used_green_j"),
+    ("site_J_ratio", None),  # the observation's J_n, not a SlotResult field
+    ("site_arrived", "arrived"),
+    ("site_attempts", "attempts"),
+    ("site_served", "served"),
+    ("site_local", "local"),
+    ("site_sat", "sat"),
+    ("site_dropped", "dropped"),
+    ("site_drop_no_sat", "drop_no_sat"),
+    ("site_rejected", "rejected"),
+    ("site_delay_s", "mean_delay_s"),
+    ("site_delay_excess_sum_s", "delay_excess_sum_s"),
+    ("site_containers_on", "containers_on"),
+    ("site_serving_sats", "serving_sats"),
+)
+"""(info key, SlotResult field) of the per-site info arrays, in the documented order."""
+
+
+@dataclass(frozen=True)
+class _SlotSums:
+    """Totals over sites of one slot, summed once for both the reward and ``info``."""
+
+    energy_j: float
+    bench_j: float
+    served: float
+    delay_s: float  # summed delay of the served tasks
+    excess_s: float  # summed delay beyond sigma
+    dropped: float
+    drop_rate: float
+    harvest_j: float
+    battery_j: float
+    backup_j: float
+
+    @classmethod
+    def of(cls, r: SlotResult) -> _SlotSums:
+        dropped = float(r.dropped.sum())
+        return cls(
+            harvest_j=float(r.harvest_j.sum()),
+            battery_j=float(r.battery_j.sum()),
+            backup_j=float(r.backup_j.sum()),
+            energy_j=float(r.energy_j.sum()),
+            bench_j=float(r.energy_bench_j.sum()),
+            served=float(r.served.sum()),
+            delay_s=float(r.delay_sum_s.sum()),
+            excess_s=float(r.delay_excess_sum_s.sum()),
+            dropped=dropped,
+            drop_rate=dropped / max(float(r.attempts.sum()), 1e-12),
+        )
+
+
+@dataclass(frozen=True)
+class _SkyView:
+    """What the env derives from a (cached, immutable) sky table: computed once per table,
+    reused by every episode that shares it."""
+
+    sky: SkyTable
+    base: tuple  # dynamics.base_delays
+    coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
+    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, else n_sat
+    best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
+
+    @classmethod
+    def build(cls, cfg: GreenOffloadingConfig, sky: SkyTable) -> _SkyView:
+        n, s = cfg.n_sites, cfg.substeps_per_slot
+        eligible_now = (sky.snr_db >= cfg.snr_threshold_db).any(axis=2)  # [n_t, N]
+        coverage = eligible_now.reshape(cfg.n_slots, s, n).mean(axis=1)
+        snr = sky.snr_db[::s][: cfg.n_slots]  # [T, N, K] at slot starts
+        eligible = snr >= cfg.snr_threshold_db
+        best = np.where(eligible, snr, -np.inf).max(axis=2)
+        best_snr = np.where(eligible.any(axis=2), best, 0)
+        return cls(
+            sky=sky,
+            base=base_delays(cfg, sky.snr_db, sky.range_km),
+            coverage=coverage,
+            wait_index=np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat),
+            best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
+        )
+
+
+@dataclass(frozen=True)
+class _SlotTables:
+    """Per-episode tables indexed by slot (see ``GreenOffloadingEnv._slot_tables``)."""
+
+    obs_template: NDArray[np.float64]  # [T + 1, N, F] per-site observation, slot-only columns
+    first_load: NDArray[np.float64]  # [N] expected arrivals of slot 0 (the reset's last load)
+    need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
+    expected_bs_j: NDArray[np.float64]  # [T, N] J_n's expected beta^bs
+    expected_edge_j: NDArray[np.float64]  # [T, N] J_n's expected beta^edg minus switching
+
+
 @dataclass
 class _Episode:
     task: GreenOffloadingTask
     traces: EpisodeTraces
     sky: SkyTable
-    base: tuple
+    sky_view: _SkyView
     state: SiteState
     initial: SiteState
-    coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
+    slot: _SlotTables
     t: int = 0
     energy_total_j: float = 0.0  # sum of beta^site over the played slots and sites
     bench_total_j: float = 0.0
 
     def __post_init__(self) -> None:
         self.results: list[SlotResult] = []
+        # The satellites' capacities are fixed for the episode (floored for the wait ratio).
+        self.sat_capacity_floor = np.maximum(self.state.sat_capacity_rate, 1e-12)
+        # Expected wait per satellite (s), plus a trailing inf for "not eligible".
+        self.sat_wait_s = np.full(self.sky.n_sat + 1, np.inf)
 
 
 OBSERVATION_ROWS = (

@@ -19,6 +19,7 @@ slots: harvest forecast = true harvest + noise x clear-sky harvest, floored at 0
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -187,11 +188,9 @@ def build_traces(
     rng: np.random.Generator,
 ) -> EpisodeTraces:
     """Draw one episode's traces (site weights, arrivals, forecast noise) from ``rng``."""
-    lat, lon = site_layout(spec, n_sites, radius_km)
-    ghi, clear = site_ghi_slots_w_m2(spec, day_of_year, n_slots + horizon, slot_s, lat, lon)
-    pv_j_per_w_m2 = pv_peak_w / 1000.0 * slot_s
-    harvest = ghi * pv_j_per_w_m2
-    clear_harvest = clear * pv_j_per_w_m2
+    lat, lon, ghi, clear, harvest, clear_harvest, starts = _task_irradiance(
+        spec, day_of_year, n_sites, n_slots, slot_s, radius_km, pv_peak_w, horizon
+    )
     hours = (np.arange(n_slots + horizon) + 0.5) * slot_s / 3600.0 % 24.0
     weights = n_sites * rng.dirichlet(np.full(n_sites, 2.0)) if n_sites > 1 else np.ones(1)
     rate = peak_arrival_rate * diurnal_load_profile(hours, night_floor)[:, None] * weights
@@ -209,7 +208,7 @@ def build_traces(
     load_noise = 1.0 + sd * rng.standard_normal((n_slots, horizon, n_sites))
     arrival_fc = np.clip(expected_load[idx] * load_noise, 0.0, None)
     out = EpisodeTraces(
-        slot_starts_utc=slot_starts_utc(spec, day_of_year, n_slots, slot_s),
+        slot_starts_utc=starts,
         site_lat_deg=lat,
         site_lon_deg=lon,
         ghi_w_m2=ghi[:n_slots],
@@ -224,4 +223,30 @@ def build_traces(
     for value in out.__dict__.values():
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _task_irradiance(
+    spec: SiteSpec,
+    day_of_year: int,
+    n_sites: int,
+    n_slots: int,
+    slot_s: float,
+    radius_km: float,
+    pv_peak_w: float,
+    horizon: int,
+) -> tuple[NDArray, ...]:
+    """The deterministic part of a task's traces (site layout, true and clear-sky GHI and
+    harvest over T + H slots, slot starts), read-only. Cached: it depends on the task and
+    config only, and the solar geometry dominated a reset's cost."""
+    lat, lon = site_layout(spec, n_sites, radius_km)
+    ghi, clear = site_ghi_slots_w_m2(spec, day_of_year, n_slots + horizon, slot_s, lat, lon)
+    pv_j_per_w_m2 = pv_peak_w / 1000.0 * slot_s
+    harvest = ghi * pv_j_per_w_m2
+    clear_harvest = clear * pv_j_per_w_m2
+    starts = slot_starts_utc(spec, day_of_year, n_slots, slot_s)
+    out = (lat, lon, ghi, clear, harvest, clear_harvest, starts)
+    for value in out:
+        value.setflags(write=False)
     return out

@@ -120,3 +120,22 @@ def test_queue_drop_regimes():
     share, _ = queue_drop(np.array([0.0]), np.array([10.0]), np.array([0.0]), 60.0, base,
                           sigma, 4.0)  # fmt: skip
     assert share[0] == 1.0
+
+
+def test_expected_energy_parts_plus_switching_equal_the_whole_to_the_bit():
+    from leo_envs.envs.green_offloading.dynamics import (
+        expected_site_energy_j,
+        expected_site_energy_parts_j,
+        provisioned_containers,
+        switching_energy_j,
+    )
+
+    cfg = GreenOffloadingConfig(switch_energy_j=37.3, queue_j_per_byte=1e-9)
+    rng = np.random.default_rng(5)
+    load = rng.uniform(0.0, 3000.0, (50, 8))
+    need = provisioned_containers(cfg, load)
+    g_prev = rng.integers(0, cfg.containers_per_site + 1, (50, 8))
+    bs, edge = expected_site_energy_parts_j(cfg, load, 0.0, need, need)
+    whole = expected_site_energy_j(cfg, load, 0.0, need, g_prev)
+    assert np.any(need != g_prev)
+    np.testing.assert_array_equal(bs + (edge + switching_energy_j(cfg, need, g_prev)), whole)

@@ -104,6 +104,8 @@ def test_config_rejects_bad_values_naming_the_field():
         ({"forecast_error": float("nan")}, "forecast_error"),
         ({"container_max_w": 1.0}, "container_max_w"),
         ({"sat_background_low": 0.5, "sat_background_high": 0.4}, "sat_background_high"),
+        ({"slot_s": 3600.0, "substep_s": 900.0}, "substep_s"),
+        ({"n_slots": 961}, "n_slots"),
     ]:
         with pytest.raises((ValueError, TypeError), match=name):
             GreenOffloadingConfig(**kwargs)
