@@ -41,8 +41,13 @@ def single_env_rate(env: gym.Env, n_steps: int) -> float:
 
 def vector_env_rate(n_envs: int, n_devices: int, n_calls: int) -> float:
     """Env-steps/s of the native batched env (autoresets included)."""
-    venv = gym.make_vec(ENV_ID, num_envs=n_envs, vectorization_mode="vector_entry_point",
-                        n_devices=n_devices, max_devices=n_devices)
+    venv = gym.make_vec(
+        ENV_ID,
+        num_envs=n_envs,
+        vectorization_mode="vector_entry_point",
+        n_devices=n_devices,
+        max_devices=n_devices,
+    )
     rng = np.random.default_rng(0)
     actions = rng.integers(0, n_devices + 1, size=(16, n_envs, 4))
     venv.reset(seed=0)
@@ -58,16 +63,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     cases = {
-        "CartPole-v1 (gym.make)": lambda: single_env_rate(gym.make("CartPole-v1"),
-                                                          args.steps * 5),
+        "CartPole-v1 (gym.make)": lambda: single_env_rate(gym.make("CartPole-v1"), args.steps * 5),
         "LinkScheduling-v0 K=50 (gym.make)": lambda: single_env_rate(
-            gym.make(ENV_ID, n_devices=50, max_devices=50), args.steps),
+            gym.make(ENV_ID, n_devices=50, max_devices=50), args.steps
+        ),
         "LinkScheduling-v0 K=100 (gym.make)": lambda: single_env_rate(
-            gym.make(ENV_ID, n_devices=100, max_devices=100), args.steps),
+            gym.make(ENV_ID, n_devices=100, max_devices=100), args.steps
+        ),
         "LinkScheduling-v0 K=100 vector x64": lambda: vector_env_rate(
-            64, 100, max(args.steps // 64, 50)),
+            64, 100, max(args.steps // 64, 50)
+        ),
         "LinkScheduling-v0 K=100 vector x1024": lambda: vector_env_rate(
-            1024, 100, max(args.steps // 256, 30)),
+            1024, 100, max(args.steps // 256, 30)
+        ),
     }
     # warm-up: orbit pass tables and FSMC chains are cached per configuration
     single_env_rate(gym.make(ENV_ID, n_devices=50, max_devices=50), 200)
@@ -82,14 +90,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{'case':<40}{'best steps/s':>14}{'median':>12}{'ratio to CartPole':>20}")
     for name, values in rates.items():
         best = max(values)
-        print(f"{name:<40}{best:>14,.0f}{statistics.median(values):>12,.0f}"
-              f"{best / cartpole:>20.3f}")
+        print(
+            f"{name:<40}{best:>14,.0f}{statistics.median(values):>12,.0f}{best / cartpole:>20.3f}"
+        )
     single = max(rates["LinkScheduling-v0 K=100 (gym.make)"]) / cartpole
     batched = max(rates["LinkScheduling-v0 K=100 vector x1024"]) / cartpole
-    print(f"\nsingle-env step cost: {1 / single:.1f}x CartPole's (target <= 3x): "
-          f"{'met' if 1 / single <= 3 else 'NOT met'}")
-    print(f"batched x1024 K=100: {batched:.2f}x CartPole's single-env rate (target >= 2x): "
-          f"{'met' if batched >= 2 else 'NOT met'}")
+    print(
+        f"\nsingle-env step cost: {1 / single:.1f}x CartPole's (target <= 3x): "
+        f"{'met' if 1 / single <= 3 else 'NOT met'}"
+    )
+    print(
+        f"batched x1024 K=100: {batched:.2f}x CartPole's single-env rate (target >= 2x): "
+        f"{'met' if batched >= 2 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from sgp4.api import WGS72, Satrec
@@ -50,7 +50,7 @@ def _epoch_utc_naive(epoch: datetime) -> datetime:
     if not isinstance(epoch, datetime):
         raise ValueError(f"epoch must be a datetime.datetime, got {type(epoch).__name__}")
     if epoch.tzinfo is not None:
-        epoch = epoch.astimezone(timezone.utc).replace(tzinfo=None)
+        epoch = epoch.astimezone(UTC).replace(tzinfo=None)
     return epoch
 
 

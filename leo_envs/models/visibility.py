@@ -27,7 +27,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -276,7 +276,7 @@ class VisibilityIndex:
             times = np.append(times, duration_s)
         times.setflags(write=False)
         self.times_s = times
-        utc = start.astimezone(timezone.utc).replace(tzinfo=None) if start.tzinfo else start
+        utc = start.astimezone(UTC).replace(tzinfo=None) if start.tzinfo else start
         jd, fr = julian_date(np.datetime64(utc, "ns"))
         self._jd0, self._fr0 = float(jd), float(fr)
         self._prop = _propagation(constellation, self._jd0, self._fr0, times)

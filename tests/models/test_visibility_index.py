@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pickle
 from copy import deepcopy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -233,7 +233,7 @@ def test_index_is_cached_by_content():
     assert d._prop is not a._prop
     assert visibility.cache_info()["misses"] == after["misses"] + 1
     # a time-zone-aware start equal to the naive UTC one hits
-    aware = EPOCH.replace(tzinfo=timezone.utc)
+    aware = EPOCH.replace(tzinfo=UTC)
     assert VisibilityIndex(shell, [site], aware, 3600.0, 60.0, 10.0)._prop is a._prop
 
 

@@ -430,9 +430,14 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
 
 
 OBSERVATION_ROWS = (
-    *((f"snr_db/10[{name}].device<k>", "[-5, 8]",
-       f"interference-free SNR of {name} -> device k this slot, dB / 10")
-      for name in TRANSMITTERS),
+    *(
+        (
+            f"snr_db/10[{name}].device<k>",
+            "[-5, 8]",
+            f"interference-free SNR of {name} -> device k this slot, dB / 10",
+        )
+        for name in TRANSMITTERS
+    ),
     ("delivered/demand.device<k>", "[0, 1]", "share of device k's demand delivered so far"),
     ("demand_mbit/100.device<k>", "[0, 10]", "device k's demand D_k in Mbit / 100"),
     ("threshold/demand.device<k>", "[0, 1]", "served threshold D_th / D of device k"),

@@ -9,7 +9,7 @@ ellipsoid; devices sit on the ellipsoid at east/north offsets from it
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
@@ -19,7 +19,7 @@ from leo_envs.envs.link_scheduling.config import LinkSchedulingConfig
 from leo_envs.models import frames, shells
 from leo_envs.models.visibility import GroundSite, VisibilityIndex
 
-ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc)
+ORBIT_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 #: Walker shell (planes, satellites per plane, phasing) of the serving LEO.
 SHELL_PLANES, SHELL_SATS_PER_PLANE, SHELL_PHASING = 6, 11, 2
 #: Pass times are drawn from samples every PASS_TABLE_STEP_S over [0, PASS_TABLE_HOURS).

@@ -11,8 +11,7 @@ from leo_envs.models import channels
 
 def tx_power_w(config: LinkSchedulingConfig) -> NDArray[np.float64]:
     """[J] transmit power (W) of LEO, BS, TST1, TST2."""
-    return np.array([config.leo_power_w, config.bs_power_w, config.tst_power_w,
-                     config.tst_power_w])
+    return np.array([config.leo_power_w, config.bs_power_w, config.tst_power_w, config.tst_power_w])
 
 
 def bandwidth_hz(config: LinkSchedulingConfig) -> NDArray[np.float64]:

@@ -103,12 +103,23 @@ class LinkSchedulingTask(Task):
 
 # Config fields a task's derived arrays do not depend on: a task built under another value
 # of these is valid for the env (the task carries its own population and demand range).
-TASK_INDEPENDENT_FIELDS = frozenset({
-    "n_devices", "iot_fraction", "demand_mbit_low", "demand_mbit_high",
-    "served_threshold_fraction", "vip_fraction", "vip_weight", "served_term_weight",
-    "data_term_weight", "scenario", "update_interval", "invalid_action",
-    "invalid_action_penalty",
-})
+TASK_INDEPENDENT_FIELDS = frozenset(
+    {
+        "n_devices",
+        "iot_fraction",
+        "demand_mbit_low",
+        "demand_mbit_high",
+        "served_threshold_fraction",
+        "vip_fraction",
+        "vip_weight",
+        "served_term_weight",
+        "data_term_weight",
+        "scenario",
+        "update_interval",
+        "invalid_action",
+        "invalid_action_penalty",
+    }
+)
 
 
 def check_task_fields(config: LinkSchedulingConfig, values: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +135,10 @@ def check_task_fields(config: LinkSchedulingConfig, values: dict[str, Any]) -> d
         "blockage_db", values["blockage_db"], (n_tx, k), low=0.0, high=300.0
     )
     for name, low, high in (
-        ("demand_mbit_low", 1e-9, 1e6), ("demand_mbit_high", 1e-9, 1e6),
-        ("rain_attenuation_db_per_km", 0.0, 10.0), ("pass_time_s", 0.0, 1e9),
+        ("demand_mbit_low", 1e-9, 1e6),
+        ("demand_mbit_high", 1e-9, 1e6),
+        ("rain_attenuation_db_per_km", 0.0, 10.0),
+        ("pass_time_s", 0.0, 1e9),
     ):
         value = check_array_field(name, values[name], (), low=low, high=high)
         out[name] = float(value)
@@ -153,17 +166,14 @@ def large_scale_gain(
 ) -> tuple[NDArray[np.float64], float]:
     """[T, J, K] large-scale power gains h/|beta|^2 of eqs. (3)-(6), linear, and LEO elevation."""
     slant_km, off_boresight, elevation = geometry.leo_geometry(config, pass_time_s, positions_m)
-    leo = (
-        channels.db_to_linear(config.leo_antenna_gain_dbi)
-        * channels.leo_channel_gain_linear(
-            slant_km * 1e3,
-            config.leo_frequency_hz,
-            channels.pitch_angle_factor(off_boresight, config.leo_pitch_rolloff),
-            1.0,
-            channels.atmospheric_loss_linear(
-                slant_km, config.leo_altitude_km, rain_attenuation_db_per_km
-            ),
-        )
+    leo = channels.db_to_linear(config.leo_antenna_gain_dbi) * channels.leo_channel_gain_linear(
+        slant_km * 1e3,
+        config.leo_frequency_hz,
+        channels.pitch_angle_factor(off_boresight, config.leo_pitch_rolloff),
+        1.0,
+        channels.atmospheric_loss_linear(
+            slant_km, config.leo_altitude_km, rain_attenuation_db_per_km
+        ),
     )  # [T, K]
     tx_xy = transmitter_positions_m(config)
     distance_m = np.linalg.norm(positions_m[None, :, :] - tx_xy[:, None, :], axis=-1)  # [3, K]
@@ -173,7 +183,8 @@ def large_scale_gain(
     terrestrial = channels.terrestrial_channel_gain_linear(
         channels.log_distance_path_loss_db(
             distance_m, config.c_frequency_hz, config.path_loss_exponent
-        ) - gains_dbi[:, None],
+        )
+        - gains_dbi[:, None],
         1.0,
     )  # [3, K]
     gain = np.concatenate(
@@ -196,16 +207,27 @@ def make_task(
     pass_time_s: float,
 ) -> LinkSchedulingTask:
     """Build a task of ``config`` and its large-scale gains (validates every field)."""
-    values = check_task_fields(config, {
-        "positions_m": positions_m, "present": present, "is_iot": is_iot, "weight": weight,
-        "demand_mbit_low": demand_mbit_low, "demand_mbit_high": demand_mbit_high,
-        "rain_attenuation_db_per_km": rain_attenuation_db_per_km,
-        "blockage_db": blockage_db, "pass_time_s": pass_time_s,
-    })
+    values = check_task_fields(
+        config,
+        {
+            "positions_m": positions_m,
+            "present": present,
+            "is_iot": is_iot,
+            "weight": weight,
+            "demand_mbit_low": demand_mbit_low,
+            "demand_mbit_high": demand_mbit_high,
+            "rain_attenuation_db_per_km": rain_attenuation_db_per_km,
+            "blockage_db": blockage_db,
+            "pass_time_s": pass_time_s,
+        },
+    )
     positions_m = np.asarray(values["positions_m"], dtype=np.float64)
     blockage_db = np.asarray(values["blockage_db"], dtype=np.float64)
     gain, elevation = large_scale_gain(
-        config, positions_m, values["pass_time_s"], values["rain_attenuation_db_per_km"],
+        config,
+        positions_m,
+        values["pass_time_s"],
+        values["rain_attenuation_db_per_km"],
         blockage_db,
     )
     present = np.asarray(values["present"], dtype=bool)
@@ -229,8 +251,17 @@ def make_task(
         snr_feature_base=feature_base,
         min_level=min_level,
     )
-    for array in (task.positions_m, task.present, task.is_iot, task.weight, task.blockage_db,
-                  task.large_scale_gain, task.eligible, task.snr_feature_base, task.min_level):
+    for array in (
+        task.positions_m,
+        task.present,
+        task.is_iot,
+        task.weight,
+        task.blockage_db,
+        task.large_scale_gain,
+        task.eligible,
+        task.snr_feature_base,
+        task.min_level,
+    ):
         array.setflags(write=False)
     return task
 
@@ -270,8 +301,11 @@ def random_devices(
 def random_pass_time_s(config: LinkSchedulingConfig, rng: np.random.Generator) -> float:
     """A time (s after the orbit epoch) when a satellite is high enough over the site."""
     times, _ = geometry.pass_table(
-        config.leo_altitude_km, config.leo_inclination_deg, config.site_lat_deg,
-        config.site_lon_deg, config.leo_min_elevation_deg,
+        config.leo_altitude_km,
+        config.leo_inclination_deg,
+        config.site_lat_deg,
+        config.site_lon_deg,
+        config.leo_min_elevation_deg,
     )
     return float(times[rng.integers(times.size)])
 
@@ -283,9 +317,16 @@ def initial_task(config: LinkSchedulingConfig, rng: np.random.Generator) -> Link
     present = np.zeros(k, dtype=bool)
     present[: config.n_devices] = True
     return make_task(
-        config, positions, present, is_iot, weight,
-        config.demand_mbit_low, config.demand_mbit_high, config.rain_attenuation_db_per_km,
-        np.zeros((len(TRANSMITTERS), k)), random_pass_time_s(config, rng),
+        config,
+        positions,
+        present,
+        is_iot,
+        weight,
+        config.demand_mbit_low,
+        config.demand_mbit_high,
+        config.rain_attenuation_db_per_km,
+        np.zeros((len(TRANSMITTERS), k)),
+        random_pass_time_s(config, rng),
     )
 
 
@@ -297,7 +338,10 @@ def link_eligibility(present: NDArray[np.bool_], is_iot: NDArray[np.bool_]) -> N
 
 @lru_cache(maxsize=32)
 def channel_chains(
-    n_levels: int, leo_k_factor_db: float, leo_doppler_hz: float, terrestrial_doppler_hz: float,
+    n_levels: int,
+    leo_k_factor_db: float,
+    leo_doppler_hz: float,
+    terrestrial_doppler_hz: float,
     slot_s: float,
 ) -> tuple[fsmc.FiniteStateMarkovChannel, fsmc.FiniteStateMarkovChannel]:
     """FSMCs of the Rician LEO link and the Rayleigh terrestrial links (eqs. 10-11)."""
@@ -314,8 +358,11 @@ def config_chains(
     config: LinkSchedulingConfig,
 ) -> tuple[fsmc.FiniteStateMarkovChannel, fsmc.FiniteStateMarkovChannel]:
     return channel_chains(
-        config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
-        config.terrestrial_doppler_hz, config.slot_s,
+        config.fsmc_levels,
+        config.leo_k_factor_db,
+        config.leo_doppler_hz,
+        config.terrestrial_doppler_hz,
+        config.slot_s,
     )
 
 
@@ -381,8 +428,13 @@ def level_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.float64], NDA
 
 
 def _chain_key(config: LinkSchedulingConfig) -> tuple:
-    return (config.fsmc_levels, config.leo_k_factor_db, config.leo_doppler_hz,
-            config.terrestrial_doppler_hz, config.slot_s)
+    return (
+        config.fsmc_levels,
+        config.leo_k_factor_db,
+        config.leo_doppler_hz,
+        config.terrestrial_doppler_hz,
+        config.slot_s,
+    )
 
 
 @lru_cache(maxsize=32)

@@ -87,14 +87,16 @@ class LinkSchedulingVectorEnv(VectorEnv):
         self._started = True
         self._needs_reset[:] = False
         self._played[:] = 0
-        return self.dynamics.observation(self._batch), self._infos(self.dynamics.objective(
-            self._batch), np.zeros(self.num_envs), np.zeros(self.num_envs, dtype=np.int64))
+        return self.dynamics.observation(self._batch), self._infos(
+            self.dynamics.objective(self._batch),
+            np.zeros(self.num_envs),
+            np.zeros(self.num_envs, dtype=np.int64),
+        )
 
     def step(self, actions: NDArray[np.int64]):
         if not self._started:
             raise RuntimeError("call reset() before step()")
-        groups = validate_groups(actions, len(TRANSMITTERS), self.config.max_devices,
-                                 self.num_envs)
+        groups = validate_groups(actions, len(TRANSMITTERS), self.config.max_devices, self.num_envs)
         cfg = self.config
         resetting = self._needs_reset.copy()
         playing = ~resetting
@@ -203,10 +205,12 @@ class LinkSchedulingVectorEnv(VectorEnv):
         episode just ended, whose next action is ignored, the groups of its last slot)."""
         if not self._started:
             raise RuntimeError("call reset() before action_neighbors()")
-        if isinstance(index, bool) or not isinstance(index, int | np.integer) or not (
-                0 <= index < self.num_envs):
-            raise ValueError(f"index must be an integer in [0, {self.num_envs - 1}], "
-                             f"got {index!r}")
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, int | np.integer)
+            or not (0 <= index < self.num_envs)
+        ):
+            raise ValueError(f"index must be an integer in [0, {self.num_envs - 1}], got {index!r}")
         return self.dynamics.action_neighbors(self._batch, int(index), proto, k)
 
     def instance(self, index: int):

@@ -11,8 +11,15 @@ SMALL = {"n_devices": 8, "max_devices": 8}
 
 def test_ppo_learns_through_gym_make():
     env = gym.make(ENV_ID, **SMALL)
-    model = PPO("MlpPolicy", env, n_steps=128, batch_size=64, n_epochs=2, seed=0,
-                policy_kwargs={"net_arch": [32, 32]})
+    model = PPO(
+        "MlpPolicy",
+        env,
+        n_steps=128,
+        batch_size=64,
+        n_epochs=2,
+        seed=0,
+        policy_kwargs={"net_arch": [32, 32]},
+    )
     before = [p.detach().clone() for p in model.policy.parameters()]
     model.learn(256)
     after = list(model.policy.parameters())
@@ -24,8 +31,15 @@ def test_ppo_learns_through_gym_make():
 
 def test_maskable_ppo_uses_the_info_mask_and_never_breaks_it():
     env = gym.make(ENV_ID, **SMALL)
-    model = MaskablePPO("MlpPolicy", env, n_steps=128, batch_size=64, n_epochs=2, seed=0,
-                        policy_kwargs={"net_arch": [32, 32]})
+    model = MaskablePPO(
+        "MlpPolicy",
+        env,
+        n_steps=128,
+        batch_size=64,
+        n_epochs=2,
+        seed=0,
+        policy_kwargs={"net_arch": [32, 32]},
+    )
     model.learn(256)
     obs, info = env.reset(seed=1)
     terminated = False
