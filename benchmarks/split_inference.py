@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import gymnasium as gym
 
@@ -37,10 +35,6 @@ def rate(env: gym.Env, n_steps: int) -> float:
 
 
 def profile_times() -> dict[str, float]:
-    # Run as a script, this folder is sys.path[0], and benchmarks/agents.py would shadow the
-    # `agents` package that holds the profiler.
-    here = Path(__file__).parent.resolve()
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     import torch
 
     from agents.profiling import flop_counter_macs, profile_module

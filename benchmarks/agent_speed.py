@@ -8,7 +8,7 @@
 2. Decision latency per step (``act``: proto-action, the env's k nearest valid groups,
    critic argmax) of every agent. Goal: <= 5 ms (paper 002's "millisecond level").
 
-    python benchmarks/agents.py [--steps 200] [--devices 60] [--max-devices 100]
+    python benchmarks/agent_speed.py [--steps 200] [--devices 60] [--max-devices 100]
 
 Needs the env's ``action_neighbors`` (the link-group neighbourhood) and its train task set.
 """
