@@ -382,10 +382,10 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         return "; ".join(parts)
 
     def _info(self, slot_bits: float, n_repaired: int = 0) -> dict[str, Any]:
-        episode, cfg = self._episode, self.config
+        episode, cfg, schedule = self._episode, self.config, self._schedule
         t = episode.t
         objective, served_gap, data_gap = self._terms
-        return {
+        return {  # the keys of schedule.info_fields(), inlined: this is the hot path
             "objective": objective,
             "served_gap_term": served_gap,
             "data_gap_term": data_gap,
@@ -396,8 +396,9 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
             "slot": t,
             "slot_s": cfg.slot_s,
             "elapsed_s": t * cfg.slot_s,
-            **self._schedule.info_fields(),
+            "task_id": schedule.task.task_id,
             "task_switched": self._task_switched,
+            "seq_idx": schedule.seq_idx,
             "repaired_links": n_repaired,
             "invalid_action": bool(n_repaired),
             "action_mask": episode.masks[t].copy(),  # a copy: torch rejects read-only arrays

@@ -148,6 +148,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
             words[n] = ls_tasks.episode_words(cfg, self._streams[i])[0]
         tasks = [self._schedules[i].task for i in rows.tolist()]
         self.dynamics.load(self._batch, rows, tasks, words)
+        # per-sub-env task fields of the infos, refreshed only here (tasks change at resets)
+        self._task_ids = np.array([s.task.task_id for s in self._schedules])
+        self._seq_idx = np.array([s.seq_idx for s in self._schedules])
 
     def _task_options(self, options: dict[str, Any] | None) -> list[tuple[bool, Any]]:
         """Per sub-env (task given?, task) from ``options``, validated."""
@@ -189,9 +192,9 @@ class LinkSchedulingVectorEnv(VectorEnv):
             "slot": batch.t.copy(),
             "slot_s": np.full(self.num_envs, cfg.slot_s),
             "elapsed_s": batch.t * cfg.slot_s,
-            "task_id": np.array([s.task.task_id for s in self._schedules]),
+            "task_id": self._task_ids.copy(),
             "task_switched": self._switched.copy(),
-            "seq_idx": np.array([s.seq_idx for s in self._schedules]),
+            "seq_idx": self._seq_idx.copy(),
             "repaired_links": n_repaired,
             "invalid_action": n_repaired > 0,
             "action_mask": self.dynamics.action_mask(batch),
