@@ -30,16 +30,33 @@ from leo_envs.tasks import (
 )
 
 
+def checked_task(task: object, task_class: type[Task], config: Any) -> Task:
+    """``task`` if it is a ``task_class`` valid for ``config``, else TypeError/ValueError."""
+    if not isinstance(task, task_class):
+        raise TypeError(
+            f"task must be a {task_class.__name__} (from sample_tasks or task_set), "
+            f"got {type(task).__name__}"
+        )
+    task.validate(config)
+    return task
+
+
 class TaskEnvMixin:
     """Task API for a ``gym.Env`` whose tasks switch at episode boundaries."""
 
     _schedule: TaskSchedule
     np_random: np.random.Generator
+    config: Any
     task_class: type[Task] = Task
 
     def _task_context(self) -> dict[str, Any]:
         """Extra arguments ``task_class.from_dict`` needs (e.g. the config)."""
         return {}
+
+    def check_task(self, task: object) -> Task:
+        """``task`` if it is a valid task for this env's config, else TypeError/ValueError
+        (the task's ``validate`` names the field)."""
+        return checked_task(task, self.task_class, self.config)
 
     def task_from_dict(self, data: dict[str, Any]) -> Task:
         """Rebuild a task of this env from ``Task.to_dict`` output (JSON), validated."""

@@ -315,16 +315,6 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     def _initial_task(self, rng: np.random.Generator) -> GreenOffloadingTask:
         return initial_task(self.config)
 
-    def check_task(self, task: object) -> GreenOffloadingTask:
-        """``task`` if it is a valid task for this env, else TypeError/ValueError."""
-        if not isinstance(task, GreenOffloadingTask):
-            raise TypeError(
-                f"task must be a GreenOffloadingTask (from sample_tasks or task_set), "
-                f"got {type(task).__name__}"
-            )
-        task.validate(self.config)
-        return task
-
     # ------------------------------------------------------------------ extras
     @property
     def task(self) -> GreenOffloadingTask | None:

@@ -348,16 +348,6 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         return np.array(self._episode.delivered) if self._episode is not None else np.zeros(0)
 
     # ------------------------------------------------------------------ helpers
-    def check_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
-        """``task`` if it is a valid task for this env's config, else TypeError/ValueError."""
-        if not isinstance(task, ls_tasks.LinkSchedulingTask):
-            raise TypeError(
-                f"task must be a LinkSchedulingTask (from sample_tasks or task_set), "
-                f"got {type(task).__name__}"
-            )
-        task.validate(self.config)
-        return task
-
     def _observation(self, served: list[int]) -> NDArray[np.float32]:
         episode = self._episode
         for k in served:  # absent devices are never served: their fraction stays 0

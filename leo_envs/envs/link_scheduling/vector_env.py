@@ -10,6 +10,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.task_api import checked_task
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
 from leo_envs.envs.link_scheduling.dynamics import LinkDynamics
@@ -173,10 +174,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
 
     def check_task(self, task: object) -> ls_tasks.LinkSchedulingTask:
         """``task`` if valid for this env's config, else TypeError/ValueError."""
-        if not isinstance(task, ls_tasks.LinkSchedulingTask):
-            raise TypeError(f"task must be a LinkSchedulingTask, got {type(task).__name__}")
-        task.validate(self.config)
-        return task
+        return checked_task(task, ls_tasks.LinkSchedulingTask, self.config)
 
     def _infos(self, terms, slot_bits, n_repaired) -> dict[str, Any]:
         batch, cfg = self._batch, self.config

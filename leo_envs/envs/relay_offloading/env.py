@@ -274,16 +274,6 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     def _initial_task(self, rng: np.random.Generator):
         return relay_tasks.first_task(self.config, rng)
 
-    def check_task(self, task: object) -> relay_tasks.RelayOffloadingTask:
-        """``task`` if it is a valid task for this env's config, else TypeError/ValueError."""
-        if not isinstance(task, relay_tasks.RelayOffloadingTask):
-            raise TypeError(
-                f"task must be a RelayOffloadingTask (from sample_tasks or task_set), "
-                f"got {type(task).__name__}"
-            )
-        task.validate(self.config)
-        return task
-
     def action_masks(self) -> np.ndarray:
         """Boolean mask of the valid actions now (for sb3-contrib's MaskablePPO)."""
         if self.sim is None or self._cand is None:

@@ -200,15 +200,6 @@ class SplitInferenceEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], np.int64]):
         self._task_switched = False
 
     # ------------------------------------------------------------------ task API hooks
-    def check_task(self, task: object) -> si_tasks.SplitInferenceTask:
-        if not isinstance(task, self.task_class):
-            raise TypeError(
-                f"task must be a {self.task_class.__name__} (from sample_tasks or task_set), "
-                f"got {type(task).__name__}"
-            )
-        task.validate(self.config)
-        return task
-
     def _draw_tasks(self, n: int, rng: np.random.Generator) -> list[si_tasks.SplitInferenceTask]:
         return [si_tasks.sample_task(self.config, rng) for _ in range(n)]
 
