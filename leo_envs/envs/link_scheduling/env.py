@@ -225,6 +225,7 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         self._pending_task = None
         self._episode: SingleEpisode | None = None
         self._last_groups = [0] * len(TRANSMITTERS)
+        self._played = np.zeros(len(TRANSMITTERS), dtype=np.int64)
         self._last_bits = [0.0] * len(TRANSMITTERS)
         self._task_switched = False
 
@@ -243,6 +244,7 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         horizon = None if self.config.scenario == "static" else self._schedule.remaining()
         self._episode = self._episodes.next_episode(self._schedule.task, horizon)
         self._last_groups = [0] * len(TRANSMITTERS)
+        self._played = np.zeros(len(TRANSMITTERS), dtype=np.int64)
         self._last_bits = [0.0] * len(TRANSMITTERS)
         self._fraction = np.zeros(self.config.max_devices, dtype=np.float32)
         obs = self._episode.observations[0].copy()
@@ -273,6 +275,11 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         if n_repaired and cfg.invalid_action == "penalise":
             reward -= cfg.invalid_action_penalty
         self._last_groups = repaired
+        self._played = (  # the caller's own array when nothing was repaired: a cheap copy
+            action.copy()
+            if not n_repaired and type(action) is np.ndarray and action.dtype == np.int64
+            else np.array(repaired, dtype=np.int64)
+        )
         self._last_bits = link_bits
         obs = self._observation(repaired)
         info = self._info(slot_bits=useful, n_repaired=n_repaired)
@@ -392,7 +399,7 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
             "repaired_links": n_repaired,
             "invalid_action": bool(n_repaired),
             "action_mask": episode.masks[t].copy(),  # a copy: torch rejects read-only arrays
-            "played_action": np.array(self._last_groups, dtype=np.int64),
+            "played_action": self._played,
         }
 
     def _frame(self) -> LinkSchedulingFrame:
