@@ -20,6 +20,7 @@ truncations (time-outs, never terminal) do bootstrap.
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from leo_envs.wrappers import HistoryBuffer
 __all__ = ["LinkAgent"]
 
 
-class LinkAgent:
+class LinkAgent(ABC):
     """Base of the link-scheduling agents (see the module docstring).
 
     ``args`` is the agent's arguments dataclass; it must have ``seed``, ``k`` (neighbours
@@ -72,8 +73,9 @@ class LinkAgent:
         )
         self.build(self.layout)
 
+    @abstractmethod
     def build(self, layout: GridLayout) -> None:
-        raise NotImplementedError  # pragma: no cover  (abstract hook)
+        """Create the networks and optimisers for ``layout``."""
 
     def new_memory(self, capacity: int) -> ReplayMemory:
         lay = self.layout
@@ -156,7 +158,7 @@ class LinkAgent:
         )
         self.learn_step()
 
-    def on_task_switch(self) -> None:
+    def on_task_switch(self) -> None:  # noqa: B027 (an optional hook, empty by default)
         """Called when ``info["task_switched"]`` is set (default: nothing)."""
 
     # ------------------------------------------------------------------ Wolpertinger
@@ -184,21 +186,25 @@ class LinkAgent:
         return torch.as_tensor(flat).unsqueeze(0)
 
     # ------------------------------------------------------------------ subclass hooks
+    @abstractmethod
     def proto_action(self, obs_t: torch.Tensor, explore: bool) -> torch.Tensor:
-        raise NotImplementedError  # pragma: no cover
+        """The continuous proto-action ``[1, J, K]`` for the observation."""
 
+    @abstractmethod
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError  # pragma: no cover
+        """Q of 0/1 link matrices ``links`` in state ``obs_t``."""
 
     def q_groups(self, obs_t: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
         """Q of link groups ``[B, n, J]`` (action encoding) -> ``[B, n]``."""
         return self.q_values(obs_t, torch.as_tensor(self.layout.links(groups.numpy())))
 
+    @abstractmethod
     def store(self, **row: Any) -> None:
-        raise NotImplementedError  # pragma: no cover
+        """Keep one transition in the agent's replay memory."""
 
+    @abstractmethod
     def learn_step(self) -> None:
-        raise NotImplementedError  # pragma: no cover
+        """One gradient update of the agent's networks."""
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -109,7 +110,7 @@ def first_action(obs: Any, info: dict[str, Any]) -> int:
     return 0
 
 
-class _OnEpisode:
+class _OnEpisode(ABC):
     """Base: does something bad at ``episode`` of seed ``seed`` (read from the toy env)."""
 
     seed_value = 0
@@ -130,8 +131,9 @@ class _OnEpisode:
             self.misbehave()
         return int(np.argmin(obs[1:]))
 
+    @abstractmethod
     def misbehave(self) -> None:
-        raise NotImplementedError
+        """How the subclass fails (crash, hang, ...)."""
 
 
 class KillOnEpisode1(_OnEpisode):

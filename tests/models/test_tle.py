@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from sgp4.api import SatrecArray
 
+import leo_envs
 from leo_envs.models.frames import propagate_teme_km
 from leo_envs.models.shells import R_EARTH_WGS72_KM
 from leo_envs.models.tle import Constellation, load_tle, tle_checksum
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 EXCERPT = DATA_DIR / "starlink_excerpt.tle"
-SHARED_TLE = Path("/work/shared/data/starlink-2020-05-07.tle")
+SHARED_TLE = Path(leo_envs.__file__).parent / "data" / "starlink-2020-05-07.tle"  # shipped
 EPOCH = datetime(2020, 5, 7, 0, 0, 0)
 
 L0 = "STARLINK-31"
@@ -83,9 +84,6 @@ def test_checksum_matches_column_69_for_real_lines() -> None:
             assert tle_checksum(ln) == int(ln[68])
 
 
-@pytest.mark.skipif(
-    not SHARED_TLE.exists(), reason=f"optional external data {SHARED_TLE} not present"
-)
 def test_load_full_shared_starlink_file() -> None:
     c = load_tle(SHARED_TLE)
     assert len(c) == 421
