@@ -19,24 +19,12 @@ import time
 
 import gymnasium as gym
 import numpy as np
+from step_rate import step_rate
 from tqdm import tqdm
 
 import leo_envs  # noqa: F401  (registers the ids)
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
-
-
-def single_env_rate(env: gym.Env, n_steps: int) -> float:
-    """Steps/s of ``env`` under pre-generated random actions, resets included."""
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(512)]
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for i in range(n_steps):
-        _, _, terminated, truncated, _ = env.step(actions[i % 512])
-        if terminated or truncated:
-            env.reset()
-    return n_steps / (time.perf_counter() - start)
 
 
 def vector_env_rate(n_envs: int, n_devices: int, n_calls: int) -> float:
@@ -63,11 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     cases = {
-        "CartPole-v1 (gym.make)": lambda: single_env_rate(gym.make("CartPole-v1"), args.steps * 5),
-        "LinkScheduling-v0 K=50 (gym.make)": lambda: single_env_rate(
+        "CartPole-v1 (gym.make)": lambda: step_rate(gym.make("CartPole-v1"), args.steps * 5),
+        "LinkScheduling-v0 K=50 (gym.make)": lambda: step_rate(
             gym.make(ENV_ID, n_devices=50, max_devices=50), args.steps
         ),
-        "LinkScheduling-v0 K=100 (gym.make)": lambda: single_env_rate(
+        "LinkScheduling-v0 K=100 (gym.make)": lambda: step_rate(
             gym.make(ENV_ID, n_devices=100, max_devices=100), args.steps
         ),
         "LinkScheduling-v0 K=100 vector x64": lambda: vector_env_rate(
@@ -78,8 +66,8 @@ def main(argv: list[str] | None = None) -> None:
         ),
     }
     # warm-up: orbit pass tables and FSMC chains are cached per configuration
-    single_env_rate(gym.make(ENV_ID, n_devices=50, max_devices=50), 200)
-    single_env_rate(gym.make(ENV_ID, n_devices=100, max_devices=100), 200)
+    step_rate(gym.make(ENV_ID, n_devices=50, max_devices=50), 200)
+    step_rate(gym.make(ENV_ID, n_devices=100, max_devices=100), 200)
     rates: dict[str, list[float]] = {name: [] for name in cases}
     with tqdm(total=args.repeats * len(cases), desc="throughput") as bar:
         for _ in range(args.repeats):  # interleaved, so drift hits every case alike

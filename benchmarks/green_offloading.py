@@ -25,25 +25,13 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import gymnasium as gym
+from step_rate import step_rate
 
 import leo_envs  # noqa: F401  (registers the ids)
 from leo_envs.envs.green_offloading import dynamics
 from leo_envs.envs.green_offloading import env as green_env
 
 ENV_ID = "leo_envs/GreenOffloading-v0"
-
-
-def rate(env: gym.Env, n_steps: int) -> float:
-    """Steps/s of ``env`` under pre-drawn random actions, resets included."""
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(256)]
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for i in range(n_steps):
-        _, _, terminated, truncated, _ = env.step(actions[i % 256])
-        if terminated or truncated:
-            env.reset()
-    return n_steps / (time.perf_counter() - start)
 
 
 def _timed(fn: Callable, totals: dict[str, float], name: str) -> Callable:
@@ -73,14 +61,14 @@ def phases(green: gym.Env, cartpole: gym.Env, n_steps: int) -> None:
     for owner, attr, name in patches:
         setattr(owner, attr, _timed(getattr(owner, attr), totals, name))
     try:
-        whole = 1.0 / rate(green, n_steps)
+        whole = 1.0 / step_rate(green, n_steps)
     finally:
         for owner, attr, original in originals:
             if owner is env:
                 delattr(owner, attr)  # back to the class's method
             else:
                 setattr(owner, attr, original)
-    cart = 1.0 / rate(cartpole, 20 * n_steps)
+    cart = 1.0 / step_rate(cartpole, 20 * n_steps)
     print(f"per-step phases (N = {env.config.n_sites}), x CartPole-v1 step ({cart * 1e6:.1f} us):")
     print(f"  {'whole step (wrappers, resets)':32s} {whole / cart:6.1f}x")
     for _, _, name in patches:  # nested: the dynamics include the kernel, resets their obs
@@ -100,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     cartpole = gym.make("CartPole-v1")
     green_rates, cart_rates = [], []
     for _ in range(args.repeats):
-        cart_rates.append(rate(cartpole, args.cartpole_steps))
-        green_rates.append(rate(green, args.steps))
+        cart_rates.append(step_rate(cartpole, args.cartpole_steps))
+        green_rates.append(step_rate(green, args.steps))
     best_green, best_cart = max(green_rates), max(cart_rates)
     median_cart = statistics.median(cart_rates)
     print(f"CartPole-v1:        {best_cart:12.0f} steps/s (median {median_cart:.0f})")

@@ -17,32 +17,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import gymnasium as gym
+from step_rate import step_rate
 
 import leo_envs  # noqa: F401  (registers the ids)
 
 ENV_ID = "leo_envs/RelayOffloading-v0"
-
-
-def rate(env: gym.Env, n_steps: int, count_resets: bool) -> float:
-    """Steps/s under pre-generated random actions; resets timed only if ``count_resets``."""
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(512)]
-    env.reset(seed=0)
-    elapsed, seed = 0.0, 0
-    start = time.perf_counter()
-    for i in range(n_steps):
-        _, _, terminated, truncated, _ = env.step(actions[i % 512])
-        if terminated or truncated:
-            if not count_resets:
-                elapsed += time.perf_counter() - start
-            seed += 1
-            env.reset(seed=seed)
-            if not count_resets:
-                start = time.perf_counter()
-    return n_steps / (elapsed + time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,9 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     relay = gym.make(ENV_ID, scenario=args.scenario)
     results: dict[str, list[float]] = {"cartpole": [], "steps": [], "with_resets": []}
     for _ in range(args.repeats):
-        results["cartpole"].append(rate(cart, args.steps, True))
-        results["steps"].append(rate(relay, args.steps, False))
-        results["with_resets"].append(rate(relay, args.steps, True))
+        results["cartpole"].append(step_rate(cart, args.steps, True))
+        results["steps"].append(step_rate(relay, args.steps, False))
+        results["with_resets"].append(step_rate(relay, args.steps, True))
     best = {k: max(v) for k, v in results.items()}
     med = {k: statistics.median(v) for k, v in results.items()}
     print(

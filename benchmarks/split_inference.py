@@ -16,22 +16,11 @@ import importlib.util
 import time
 
 import gymnasium as gym
+from step_rate import step_rate
 
 import leo_envs  # noqa: F401  (registers the ids)
 
 ENV_ID = "leo_envs/SplitInference-v0"
-
-
-def rate(env: gym.Env, n_steps: int) -> float:
-    env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(512)]
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for i in range(n_steps):
-        _, _, terminated, truncated, _ = env.step(actions[i % 512])
-        if terminated or truncated:
-            env.reset()
-    return n_steps / (time.perf_counter() - start)
 
 
 def profile_times() -> dict[str, float]:
@@ -69,7 +58,7 @@ def main() -> None:
     best = {name: 0.0 for name in envs}
     for _ in range(args.repeats):  # interleaved, so load changes hit every env alike
         for name, make in envs.items():
-            best[name] = max(best[name], rate(make(), args.steps))
+            best[name] = max(best[name], step_rate(make(), args.steps))
     base = best["CartPole-v1"]
     print(f"{'env':<32} {'steps/s':>10} {'ratio to CartPole':>18}")
     for name, r in best.items():
