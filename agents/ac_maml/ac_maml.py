@@ -100,9 +100,17 @@ class ACMAML(WolpertingerDDPG):
         critic_loss, actor_loss = self._query_losses()
         # Each loss differentiates its own net only (the actor loss must not push Q up).
         actor_params, critic_params = list(self.actor.parameters()), list(self.critic.parameters())
+        # allow_unused: the "device" actor's sigma head plays no part in DDPG's actor loss
         grads = [
-            *torch.autograd.grad(actor_loss, actor_params),
-            *torch.autograd.grad(critic_loss, critic_params),
+            torch.zeros_like(p) if g is None else g
+            for p, g in zip(
+                [*actor_params, *critic_params],
+                [
+                    *torch.autograd.grad(actor_loss, actor_params, allow_unused=True),
+                    *torch.autograd.grad(critic_loss, critic_params, allow_unused=True),
+                ],
+                strict=True,
+            )
         ]
         if self._grads is None:
             self._grads = grads
@@ -121,8 +129,8 @@ class ACMAML(WolpertingerDDPG):
         action = torch.as_tensor(b["action"]).unsqueeze(1)
         target = self.td_target(b)
         critic_loss = F.mse_loss(self._q_groups(self.critic, obs, action).squeeze(1), target)
-        proto = self.actor(obs).reshape(-1, 1, self.layout.n_tx, self.layout.n_devices)
-        actor_loss = -self._q(self.critic, obs, proto).mean()
+        relaxed = self.relaxed_action(self.actor, obs).unsqueeze(1)
+        actor_loss = -self._q(self.critic, obs, relaxed).mean()
         return critic_loss, actor_loss
 
     def end_iteration(self) -> None:

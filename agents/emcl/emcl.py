@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from agents.common.agent import LinkAgent
 from agents.common.layout import GridLayout
 from agents.common.neighbors import NeighborFn
+from agents.common.proto import neighbor_scores
 from agents.emcl.nets import CNNGaussianActor, MetaCritic
 
 __all__ = ["EMCL", "EMCLArgs"]
@@ -160,7 +161,7 @@ class EMCL(LinkAgent):
         if explore:
             shape = (obs_t.shape[0], self.layout.n_tx, self.layout.n_devices)
             noise = torch.as_tensor(self.rng.standard_normal(shape), dtype=torch.float32)
-        return self.actor.sample(obs_t, noise)
+        return neighbor_scores(self.actor.sample(obs_t, noise))
 
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         return self.critic(obs_t, links)
