@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=6, help="held-out episodes")
     parser.add_argument("--learning-starts", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--net", default="device", help='DDPG-family nets: "mlp" or "device"')
+    parser.add_argument("--net", default="device", help='DDPG-family nets: "device" or "mlp"')
     args = parser.parse_args()
     torch.set_num_threads(1)
     env_kwargs = {"scenario": "static", "n_devices": args.devices, "max_devices": args.devices}

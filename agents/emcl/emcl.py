@@ -189,16 +189,19 @@ class EMCL(LinkAgent):
     def learn_step(self) -> None:
         args = self.args
         if self.phase == "meta":
+            # learning_starts counts the transitions of all tasks: with 16 training tasks,
+            # waiting for 32 of each task's own would skip most of a short budget
             memories = [self.memories[i] for i in self.active_tasks]
             own = self.memories[self.task_index]
         else:
             memories, own = [], self.online_memory
-        if len(own) < args.learning_starts:
+        stored = sum(len(m) for m in memories) if memories else len(own)
+        if stored < args.learning_starts or len(own) == 0:
             return
         losses: dict[str, float] = {}
 
         # Meta critic (meta-training only): mean TD error over the iteration's tasks (30).
-        ready = [m for m in memories if len(m) >= args.learning_starts]
+        ready = [m for m in memories if len(m) > 0]
         if ready:
             per_task = max(args.batch_size // len(ready), 1)
             batches = [self._batch(m, per_task) for m in ready]

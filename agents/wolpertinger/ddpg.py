@@ -57,10 +57,15 @@ class DDPGArgs:
     """Adam learning rate of the actor (paper 002: 0.001)"""
     critic_lr: float = 1e-3
     """Adam learning rate of the critic (paper 002: 0.001)"""
-    net: str = "mlp"
-    """networks: "mlp" (dense layers on the flat observation and link matrix, as the
-    paper's DDPG baselines) or "device" (layers shared by all devices, EMCL's critic
-    without the task encoder and its actor's mean: see ``agents.emcl.nets``)"""
+    net: str = "device"
+    """networks: "device" (layers shared by all devices: EMCL's critic without the task
+    encoder, and its actor's mean; see ``agents.emcl.nets``) or "mlp" (dense layers on the
+    flat observation and link matrix, the paper's description of its DDPG baselines). With
+    "mlp" the agents did not learn (``benchmarks/agent_learning.py``, K = 20: AC-DDPG 1.68
+    after 1,000 slots on one task vs random valid 0.75): a dense critic on the flat input
+    must learn each device-link interaction separately, and the actor collapsed to one
+    fixed group whatever the state. Sharing the layers over devices makes the comparison
+    with EMCL about meta-learning and the mapping, not about the network."""
     hidden: int = 256
     """width of the two hidden layers of actor and critic (the critic head for "device")"""
     channels: int = 32
@@ -123,7 +128,7 @@ class WolpertingerDDPG(LinkAgent):
         return relaxed_links(logits)
 
     def proto_action(self, obs_t: torch.Tensor, explore: bool) -> torch.Tensor:
-        if explore and len(self.memory) < self.args.learning_starts:
+        if explore and not self.ready_to_learn():
             # Until updates start, uniform random proto-actions (CleanRL's DDPG/TD3 play
             # random actions for learning_starts steps): the first replay is diverse
             # instead of the untrained actor's one fixed group.
@@ -166,9 +171,13 @@ class WolpertingerDDPG(LinkAgent):
     def store(self, **row: Any) -> None:
         self.memory.add(**row)
 
+    def ready_to_learn(self) -> bool:
+        """Updates start once ``learning_starts`` transitions are stored."""
+        return len(self.memory) >= self.args.learning_starts
+
     def learn_step(self) -> None:
         args = self.args
-        if len(self.memory) < args.learning_starts:
+        if not self.ready_to_learn():
             return
         b = self.memory.sample(args.batch_size, self.rng)
         obs = torch.as_tensor(b["obs"])
