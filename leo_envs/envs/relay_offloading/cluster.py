@@ -42,6 +42,7 @@ class EdgeCluster:
                 f"background_load must have shape ({self.n_containers},), got {bg.shape}"
             )
         self.background_load = bg
+        self.background_list: list[float] = bg.tolist()
         self.server_of = np.repeat(np.arange(self.n_servers), self.containers_per_server)
         self.free_s = np.zeros(self.n_containers)
         # Busy intervals per container, in FIFO order (disjoint and sorted by construction).
@@ -58,14 +59,16 @@ class EdgeCluster:
     # ------------------------------------------------------------------ state queries
     def busy_at(self, t_s: float) -> NDArray[np.bool_]:
         """[O] whether each container is serving a task at time ``t_s``."""
-        return ((self._period_start <= t_s) & (t_s < self._period_end)).any(axis=1)
+        inside = (self._period_start <= t_s) & (self._period_end > t_s)
+        return np.logical_or.reduce(inside, axis=1)
 
     def load_at(self, t_s: float) -> NDArray[np.float64]:
         """[O] instantaneous CPU load L_o(t) = min(1, L_bg + busy) (spec A6), fresh array."""
         cached = self._load_cache
         if cached is not None and cached[0] == t_s:
             return cached[1].copy()
-        load = np.minimum(1.0, self.background_load + self.busy_at(t_s))
+        # min(1, L_bg + busy) with L_bg in [0, 1]: exactly 1 where busy, else L_bg.
+        load = np.where(self.busy_at(t_s), 1.0, self.background_load)
         self._load_cache = (t_s, load)
         return load.copy()
 

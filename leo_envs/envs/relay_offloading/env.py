@@ -18,7 +18,7 @@ from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import PLACEMENTS, Candidates, RelaySimulator
 from leo_envs.envs.relay_offloading.episode import draw_episode, task_geometry
 from leo_envs.envs.relay_offloading.instance import RelayInstance, build_instance
-from leo_envs.envs.relay_offloading.observation import OBSERVATION_ROWS, obs_dim, observe
+from leo_envs.envs.relay_offloading.observation import OBSERVATION_ROWS, Observer, obs_dim
 from leo_envs.envs.relay_offloading.render import RelayFrame, frame_of, render_ansi, render_rgb
 from leo_envs.tasks import TaskSchedule
 
@@ -169,6 +169,8 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
         geometry = task_geometry(cfg, task)
         data = draw_episode(cfg, task, cfg.n_agents, self.np_random)
         self.sim = RelaySimulator(cfg, geometry, data)
+        self._observer = Observer(self.sim)
+        self._n_tasks = data.n_tasks
         self._k = 0
         self._links = []
         self._last_placement = "none"
@@ -180,7 +182,7 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     def step(self, action):
         if self.sim is None:
             raise RuntimeError("call reset() before step()")
-        if self._k >= self.sim.data.n_tasks:
+        if self._k >= self._n_tasks:
             raise RuntimeError("episode is over (truncated); call reset()")
         a = self._check_action(action)
         cfg, sim, cand = self.config, self.sim, self._cand
@@ -192,7 +194,7 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
         self._last_placement = PLACEMENTS[out.placement]
         self._k += 1
         self._task_switched = False
-        truncated = self._k >= sim.data.n_tasks
+        truncated = self._k >= self._n_tasks
         if not truncated:
             self._prepare()
         info = self._decision_info() if not truncated else self._final_info()
@@ -225,14 +227,13 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
 
     def _prepare(self) -> None:
         sim = self.sim
-        t = float(sim.data.arrival_s[self._k])
-        self._cand = sim.candidates(self._k, t)
-        self._obs = observe(sim, self._k, self._cand)
+        self._cand = sim.candidates(self._k, sim.arrival_list[self._k])
+        self._obs = self._observer(self._k, self._cand)
 
     def _decision_info(self) -> dict[str, Any]:
         sim, cand, cfg = self.sim, self._cand, self.config
         edge = sim.cluster.load_at(cand.t_s)
-        mask = actions.action_mask(cfg.action_mode, cand.feasible, self._n_containers)
+        mask = actions.action_mask(cfg.action_mode, cand.feasible_list, self._n_containers)
         return {
             **self._schedule.info_fields(),
             "sim_time_s": cand.t_s,
@@ -243,7 +244,7 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
             "local_latency_s": cand.local_latency_s,
             "image_latency_s": cand.image_latency_s,
             "path_delay_s": sim.path_delay_vector(cand).copy(),
-            "feasible_paths": cand.feasible.copy(),
+            "feasible_paths": cand.feasible,
             "edge_load": edge,
             "edge_backlog_s": sim.cluster.backlog_s(cand.t_s),
             "cluster_load": float(edge.sum()) / edge.size,
@@ -280,7 +281,9 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
             raise RuntimeError("call reset() before action_masks()")
         if self._k >= self.sim.data.n_tasks:
             return np.ones(self.action_space.n, dtype=bool)
-        return actions.action_mask(self.config.action_mode, self._cand.feasible, self._n_containers)
+        return actions.action_mask(
+            self.config.action_mode, self._cand.feasible_list, self._n_containers
+        )
 
     # ------------------------------------------------------------------ extras
     def count_messages(self, kind: str, n: int = 1) -> None:

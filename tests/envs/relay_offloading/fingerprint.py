@@ -77,14 +77,14 @@ def parallel_trajectory(scenario: str, seed: int, n_slots: int = 100) -> dict[st
     """The PettingZoo variant's rewards and observations under seeded random actions."""
     env = RelayOffloadingParallelEnv(scenario=scenario, **TEST_KWARGS)
     rng = np.random.default_rng(seed)
-    obs, infos = env.reset(seed=seed)
+    obs, _ = env.reset(seed=seed)
     rows: dict[str, list] = {"floats": [], "obs": []}
     for _ in range(n_slots):
         if not env.agents:
-            obs, infos = env.reset()
+            obs, _ = env.reset()
         actions = {a: int(rng.integers(env.action_space(a).n)) for a in env.agents}
         rows["obs"].append([obs_digest(obs[a]) for a in env.agents])
-        obs, rewards, _, _, infos = env.step(actions)
+        obs, rewards, _, _, _ = env.step(actions)
         rows["floats"].append([round(float(rewards[a]), 9) for a in sorted(rewards)])
     return rows
 
