@@ -78,8 +78,9 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     ## Starting State
 
     A task fixes t0 (hence which satellites pass), the arrival case and the site; the
-    agents are the first satellites whose pass starts at or after t0 - 5 min and has not
-    ended by t0; their relay candidates are their 4 +Grid neighbours. Every reset draws
+    agents are the first satellites whose pass starts at or after t0 - `agent_lead_s`
+    (default 0: their windows open inside the episode) and has not ended by t0; their relay
+    candidates are their 4 +Grid neighbours. Every reset draws
     processors, models, arrivals, Case I flags, edge service times and background loads.
 
     ## Episode End
@@ -130,6 +131,17 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     ## Version History
 
     * v0: initial release.
+    * v0 (issue 12): defaults re-calibrated where the spec marks the choice as ours [C]:
+      `agent_lead_s` 300 -> 0. With agents picked among passes rising from t0 - 5 min on,
+      they had mostly been in view for minutes at t0 and set 24-270 s into the 600-s
+      episode; their relays follow ~4 min behind on the ground track, so only ~70 % of
+      the tasks (Starlink shell 1 over Miyun, seeds 0-5) ever had a path to the ground
+      station, while the paper's satellites can offload throughout (Sec. IX-A). With
+      passes rising at or after t0 the windows open and close in-episode, relays take
+      over as the agents set, and ~97 % of the tasks have a path. `agent_lead_s=300`
+      restores the previous behaviour exactly. Simulator and observation unchanged
+      (same trajectories for the same config and seed; the decision path is ~20 %
+      cheaper).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}

@@ -23,7 +23,8 @@ from leo_envs.models.shells import starlink_shell1, walker_delta
 from leo_envs.models.tle import load_tle
 from leo_envs.models.visibility import GroundSite, VisibilityIndex
 
-#: The index starts this long before t0, so passes rising up to 5 min early count (spec A6).
+#: The index starts this long before t0, so passes in progress at t0 have their true rise
+#: time (and agents may be picked among passes rising up to this long before t0).
 LEAD_S = 300.0
 #: Base epoch of synthetic shells; t0 is drawn around it.
 SHELL_EPOCH = datetime(2024, 1, 1)
@@ -226,9 +227,10 @@ def build_geometry(
     p_rise = np.asarray(table.rise_s, dtype=np.float64) - LEAD_S
     p_set = np.asarray(table.set_s, dtype=np.float64) - LEAD_S
 
-    # Agents: the first satellites whose pass starts at or after t0 - 5 min (spec A6) and
-    # has not ended by t0 [C] (a pass already over carries no traffic of this episode).
-    fresh = (p_rise > -LEAD_S) & (p_set > 0.0)
+    # Agents: the first satellites whose pass starts at or after t0 - agent_lead_s and has
+    # not ended by t0 [C] (a pass already over carries no traffic of this episode). A pass
+    # clipped at the start of the index (rise_s == -LEAD_S) started earlier still.
+    fresh = (p_rise >= -config.agent_lead_s) & (p_rise > -LEAD_S) & (p_set > 0.0)
     order = np.argsort(p_rise[fresh], kind="stable")
     _, first = np.unique(p_sat[fresh][order], return_index=True)
     agents = p_sat[fresh][order][np.sort(first)][: config.n_agents]
