@@ -107,7 +107,7 @@ class EpisodeGeometry:
     @cached_property
     def isl_ok_lists(self) -> tuple[tuple[tuple[bool, ...], ...], ...]:
         """[N][G] tuples of K booleans: :attr:`isl_ok` as Python data."""
-        return tuple(tuple(tuple(bool(x) for x in row) for row in agent) for agent in self.isl_ok)
+        return tuple(tuple(map(tuple, agent)) for agent in self.isl_ok.tolist())
 
     @cached_property
     def isl_ok(self) -> NDArray[np.bool_]:
