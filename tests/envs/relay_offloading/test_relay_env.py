@@ -335,3 +335,27 @@ def test_agent_lead_picks_passes_rising_in_episode_and_sets_path_availability():
     assert shares[0.0] > 0.9 > 0.8 > shares[300.0]
     with pytest.raises(ValueError, match="agent_lead_s"):
         RelayOffloadingConfig(agent_lead_s=301.0)
+
+
+@pytest.mark.parametrize("min_elevation_deg", [0.0, 10.0])
+def test_site_prefilter_keeps_every_satellite_with_a_pass(min_elevation_deg):
+    """The coarse pre-filter of build_geometry keeps every satellite that the whole-shell
+    index finds a pass for (so the fine index on the kept ones gives the same passes)."""
+    from datetime import timedelta
+
+    from leo_envs.envs.relay_offloading import geometry
+    from leo_envs.models.visibility import GroundSite, VisibilityIndex
+
+    shell, _ = geometry.build_constellation(RelayOffloadingConfig())
+    for hours, lat in ((0.0, 40.45), (7.3, -35.0)):
+        start = geometry.SHELL_EPOCH + timedelta(hours=hours)
+        site = GroundSite(lat, 116.85)
+        full = VisibilityIndex(shell, [site], start, 1200.0, 10.0, min_elevation_deg)
+        coarse = VisibilityIndex(
+            shell, [site], start, 1200.0, geometry.PREFILTER_STEP_S, min_elevation_deg
+        )
+        kept = geometry.site_candidates(coarse, site, min_elevation_deg)
+        with_pass = np.unique(full.passes(0).sat)
+        assert with_pass.size > 10
+        assert np.isin(with_pass, kept).all()
+        assert kept.size < len(shell) / 4  # the filter does filter
