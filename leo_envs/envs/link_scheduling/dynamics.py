@@ -217,11 +217,17 @@ class LinkDynamics:
         for start in range(0, len(words), LOAD_CHUNK):  # chunks stay in cache: ~1.5x faster
             part = slice(start, start + LOAD_CHUNK)
             rows_part = rows[part] if isinstance(index, np.ndarray) else part
-            levels, snr_obs = fading_paths(cfg, uniforms[part])
-            batch.levels[rows_part] = levels
+            if isinstance(rows_part, slice):  # the rows are views: draw straight into them
+                levels, snr_obs = fading_paths(
+                    cfg, uniforms[part], (batch.levels[part], batch.snr_obs[part])
+                )
+            else:
+                levels, snr_obs = fading_paths(cfg, uniforms[part])
+                batch.levels[rows_part] = levels
             np.add(snr_obs, batch.feature_base[rows_part], out=snr_obs)
             np.clip(snr_obs, *SNR_FEATURE_RANGE, out=snr_obs)
-            batch.snr_obs[rows_part] = snr_obs
+            if not isinstance(rows_part, slice):
+                batch.snr_obs[rows_part] = snr_obs
         threshold = demand * cfg.served_threshold_fraction
         batch.demand[index] = demand
         batch.threshold[index] = threshold
