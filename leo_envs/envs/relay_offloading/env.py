@@ -242,7 +242,7 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
     def _prepare(self) -> None:
         sim = self.sim
         self._cand = sim.candidates(self._k, sim.arrival_list[self._k])
-        self._obs = self._observer(self._k, self._cand)
+        self._obs = self._observer(self._cand)
 
     def _decision_info(self) -> dict[str, Any]:
         sim, cand, cfg = self.sim, self._cand, self.config

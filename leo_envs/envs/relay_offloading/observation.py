@@ -91,8 +91,8 @@ class Observer:
             templates.append(tuple(per_case))
         self.templates = tuple(templates)
 
-    def __call__(self, task: int, cand: Candidates) -> NDArray[np.float32]:
-        """The [0, 1]-clipped observation of ``task`` decided with view ``cand``."""
+    def __call__(self, cand: Candidates) -> NDArray[np.float32]:
+        """The [0, 1]-clipped observation of the task decided with Alg. 4's view ``cand``."""
         sim = self.sim
         n, t = cand.agent, cand.t_s
         out = self.templates[n][cand.returns_result].copy()

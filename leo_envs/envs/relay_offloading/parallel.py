@@ -169,7 +169,7 @@ class RelayOffloadingParallelEnv(ParallelEnv):
             mask[0] = True
             if task is not None:
                 cand = sim.candidates(task, self._t)
-                vec[:-1] = self._observer(task, cand)
+                vec[:-1] = self._observer(cand)
                 vec[-1] = 1.0
                 mask = actions.action_mask(cfg.action_mode, cand.feasible_list, cfg.n_containers)
             obs[agent] = vec
