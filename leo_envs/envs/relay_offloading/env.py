@@ -261,7 +261,7 @@ class RelayOffloadingEnv(TaskEnvMixin, gym.Env):
             "feasible_paths": cand.feasible,
             "edge_load": edge,
             "edge_backlog_s": sim.cluster.backlog_s(cand.t_s),
-            "cluster_load": float(edge.sum()) / edge.size,
+            "cluster_load": float(np.add.reduce(edge)) / edge.size,  # = edge.sum(), less overhead
             "messages": sim.messages.as_dict(),
         }
 
