@@ -7,8 +7,7 @@ the nearest groups are the cheapest assignments of transmitters to columns under
 c_jk = 1 - 2 p_jk, with an explicit idle column (cost 0) for every transmitter that may idle,
 so that every group is exactly one assignment. They are enumerated best first by Murty's
 partitioning (Murty, "An algorithm for ranking all the assignments in order of increasing
-cost", Oper. Res. 16, 1968), every subproblem solved by
-``scipy.optimize.linear_sum_assignment``.
+cost", Oper. Res. 16, 1968).
 
 Validity (eligibility, unicast, SINR under the group's own interference, ``groups``) depends
 on the group only through its *pattern* S, the set of active C-band transmitters: given S,
@@ -20,16 +19,28 @@ and no group is generated twice. Enumerating all groups and skipping the infeasi
 lazily was tried first: at K = 100 the best assignments of random proto-actions use three
 interfering C-band links and hundreds of them fail before a valid one, ~18 ms per call.
 
-Speed: inside a pattern every assignment is valid, so an assignment in which row j uses a
-column outside its k + r - 1 cheapest (r rows) has at least k cheaper ones (switch j to a
-free cheaper column; at most r - 1 are taken) and is not needed: each pattern's matrix keeps
-only the union of its rows' k + r - 1 cheapest feasible columns. Subproblems are solved
-lazily (a child waits in the queue under its parent's cost, a lower bound, and is solved
-when popped), so the queue solves only the subproblems that can still matter.
+Speed (a problem has r <= J = 4 rows, so Python overhead, not the solves, is the cost):
+
+* inside a pattern every assignment is valid, so an assignment in which row j uses a
+  column outside its k + r - 1 cheapest has at least k cheaper ones (switch j to a free
+  cheaper column; at most r - 1 are taken) and is not needed: each row keeps only its
+  k + r - 1 cheapest feasible devices (plus its idle column), sorted;
+* a subproblem's *relaxation* (every free row's cheapest allowed option, ignoring the other
+  free rows) is a lower bound, and its optimum when the rows' columns are distinct, which
+  is the usual case; only when they collide is the subproblem solved exactly by
+  ``scipy.optimize.linear_sum_assignment``. The relaxations of all patterns come from one
+  vectorised argmin;
+* Murty's children wait in the queue under a cheap lower bound (their fixed rows, row i's
+  next allowed option, the later rows' cheapest options) and are relaxed only when popped,
+  so the children that cannot reach the k best are never looked at.
+
+The result is best first; equal scores come in ascending group order (a canonical order
+that does not depend on the search).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 from typing import Any
@@ -62,39 +73,159 @@ def check_k(k: Any) -> int:
 
 
 @functools.lru_cache(maxsize=8)
-def _band_tables(band: tuple[int, ...]) -> tuple[NDArray[np.bool_], NDArray[np.bool_], list]:
-    """([S, J] transmitters radiating in pattern S, [J] transmitters that may idle (Ka), and
-    per pattern its rows and the idle block [r, n_idle] of its cost matrix: one idle
-    column per Ka row, 0 on that row and inf elsewhere)."""
-    activity = subset_activity(np.array(band))
-    may_idle = np.array(band) == 0
-    layouts = []
-    for active in activity:
-        rows = np.flatnonzero(active)
-        idle_rows = np.flatnonzero(may_idle[rows])
-        idle_block = np.full((rows.size, idle_rows.size), np.inf)
-        idle_block[idle_rows, np.arange(idle_rows.size)] = 0.0
-        layouts.append((rows, idle_block, [IDLE] * idle_rows.size))
-    return activity, may_idle, layouts
+def _band_tables(band: tuple[int, ...]) -> tuple[list[list[int]], list[bool]]:
+    """Per pattern S its rows (the transmitters radiating in S, Ka ones always), and per
+    transmitter whether it may idle (Ka)."""
+    band_arr = np.array(band)
+    rows = [np.flatnonzero(active).tolist() for active in subset_activity(band_arr)]
+    return rows, (band_arr == 0).tolist()
+
+
+def _root_relaxation(
+    rows: list[int], may_idle: list[bool], best_device: list[int], best_cost: list[float]
+) -> tuple[list[int], list[float], bool] | None:
+    """A pattern's relaxation: every row's cheapest option (its cheapest feasible device
+    ``best_device``/``best_cost`` [J], or its idle column if it may idle and no link is
+    cheaper: the first options of ``_Pattern``), whether they are distinct (then they are
+    the pattern's optimum), or None when a row has none."""
+    cols: list[int] = []
+    costs: list[float] = []
+    distinct = True
+    for i, row in enumerate(rows):
+        device, cost = best_device[row], best_cost[row]
+        if may_idle[row] and cost >= 0.0:  # idle first among equal costs
+            device, cost = -1 - i, 0.0
+        elif cost == _INF:
+            return None
+        elif distinct and device in cols:
+            distinct = False
+        cols.append(device)
+        costs.append(cost)
+    return cols, costs, distinct
 
 
 class _Pattern:
-    """The assignment problem of one pattern: ``rows`` (transmitters that may serve),
-    ``cost`` [r, C] over the kept device columns and one idle column per Ka row, ``code``
-    [C] the group entry of each column."""
+    """The assignment problem of one pattern: its transmitters ``rows`` and, per row, its
+    options (``cols``: a device, or ``-1 - row`` for the row's own idle column) sorted by
+    ``costs``: the row's k + r - 1 cheapest feasible devices (module docstring) and its idle
+    column if it may idle. A subproblem fixes the options of its first rows (``prefix``)
+    and excludes some (row, column) pairs (``excluded``, rows after the prefix only)."""
 
-    def __init__(self, rows: NDArray[np.int64], cost: NDArray[np.float64], code: list[int]) -> None:
-        self.rows = rows.tolist()
-        self.cost = cost
-        self.code = code
+    def __init__(
+        self, rows: list[int], may_idle: list[bool], cost: NDArray[np.float64], k: int
+    ) -> None:
+        """``cost`` [J, K]: the pattern's link costs, inf where infeasible."""
+        self.rows = rows
+        sub = cost[rows]
+        keep = min(k + len(rows) - 1, sub.shape[1])
+        order = sub.argsort(axis=1, kind="stable")[:, :keep]  # ties: lowest device first
+        first = sub.take(order + np.arange(0, sub.size, sub.shape[1])[:, None])
+        self.costs: list[list[float]] = first.tolist()
+        self.cols: list[list[int]] = order.tolist()
+        for i, costs in enumerate(self.costs):
+            cols = self.cols[i]
+            n_feasible = bisect.bisect_left(costs, _INF)  # infeasible links sort last
+            del costs[n_feasible:], cols[n_feasible:]
+            if may_idle[rows[i]]:
+                at = bisect.bisect_left(costs, 0.0)  # idle first among equal costs
+                costs.insert(at, 0.0)
+                cols.insert(at, -1 - i)
+        # [r + 1] sum of the cheapest options of rows i.. (every row has one: a pattern
+        # is built only after its relaxation exists)
+        self.suffix_min = [0.0] * (len(rows) + 1)
+        for i in range(len(rows) - 1, -1, -1):
+            self.suffix_min[i] = self.suffix_min[i + 1] + self.costs[i][0]
+        self._matrix: tuple[NDArray[np.float64], list[int], dict[int, int]] | None = None
 
-    def value(self, assignment: list[int]) -> float:
-        """Cost of an assignment, summed in row order (every assignment the same way)."""
-        total = 0.0
-        cost = self.cost
-        for i, col in enumerate(assignment):
-            total += cost[i, col]
-        return total
+    def first_allowed(self, i: int, taken: list[int], excluded: tuple) -> tuple[float, int]:
+        """Row i's cheapest option not in ``taken`` nor ``excluded``; (inf, 0) if none."""
+        for t, col in enumerate(self.cols[i]):
+            if col not in taken and (i, col) not in excluded:
+                return self.costs[i][t], col
+        return _INF, 0
+
+    def child_bounds(
+        self, cols: list[int], costs: list[float], n_forced: int, excluded: tuple
+    ) -> list[tuple[float, int, tuple]]:
+        """Murty's partition of what is left of a subproblem (``n_forced`` fixed rows,
+        ``excluded`` (row, column) pairs) once its optimum ``cols`` is taken: child i keeps
+        rows < i and bans row i's column. For each child that is not obviously empty: a
+        lower bound on its cost (its fixed rows, row i's cheapest allowed option, every
+        later row's cheapest option), i and its excluded pairs."""
+        out = []
+        head = 0.0
+        for i in range(n_forced):
+            head += costs[i]
+        for i in range(n_forced, len(self.rows)):
+            if excluded:
+                banned = (*[pair for pair in excluded if pair[0] >= i], (i, cols[i]))
+            else:
+                banned = ((i, cols[i]),)
+            cost, _ = self.first_allowed(i, cols[:i], banned)
+            if cost != _INF:  # margin: sums in another order than the children's costs
+                out.append((head + cost + self.suffix_min[i + 1] - 1e-9, i, banned))
+            head += costs[i]
+        return out
+
+    def relaxed(
+        self, cols: list[int], costs: list[float], n_forced: int, excluded: tuple
+    ) -> tuple[list[int], list[float], bool] | None:
+        """The relaxation of the subproblem that keeps the first ``n_forced`` rows of
+        ``cols`` and avoids the ``excluded`` pairs: every free row's cheapest allowed option,
+        ignoring the other free rows (columns, costs, whether the free rows' columns are
+        distinct: then it is the subproblem's optimum), or None if a row has no option."""
+        prefix = cols[:n_forced]
+        out_cols, out_costs = cols[:n_forced], costs[:n_forced]
+        distinct = True
+        for j in range(n_forced, len(self.rows)):
+            cost, col = self.first_allowed(j, prefix, excluded)
+            if cost == _INF:
+                return None
+            if distinct and col in out_cols[n_forced:]:
+                distinct = False
+            out_cols.append(col)
+            out_costs.append(cost)
+        return out_cols, out_costs, distinct
+
+    def exact(
+        self, prefix: list[int], prefix_costs: list[float], excluded: tuple
+    ) -> tuple[list[int], list[float]] | None:
+        """The subproblem's cheapest assignment (``linear_sum_assignment`` on the free
+        rows), or None."""
+        matrix, col_ids, index = self.matrix()
+        n_forced = len(prefix)
+        sub = matrix[n_forced:].copy()
+        if n_forced:
+            sub[:, [index[col] for col in prefix]] = np.inf
+        for row, col in excluded:
+            sub[row - n_forced, index[col]] = np.inf
+        if sub.shape[0] > sub.shape[1]:  # fewer columns than rows to serve
+            return None
+        try:
+            rows, picked = linear_sum_assignment(sub)  # rows come back in order
+        except ValueError:  # no assignment with finite cost
+            return None
+        return (
+            prefix + [col_ids[c] for c in picked.tolist()],
+            prefix_costs + sub[rows, picked].tolist(),
+        )
+
+    def matrix(self) -> tuple[NDArray[np.float64], list[int], dict[int, int]]:
+        """[r, C] cost matrix over the union of the rows' options (inf elsewhere), the
+        option of each column and the column of each option (built on first use)."""
+        if self._matrix is None:
+            col_ids = sorted({col for cols in self.cols for col in cols})
+            index = {col: c for c, col in enumerate(col_ids)}
+            matrix = np.full((len(self.rows), len(col_ids)), np.inf)
+            for i, (costs, cols) in enumerate(zip(self.costs, self.cols, strict=True)):
+                matrix[i, [index[col] for col in cols]] = costs
+            self._matrix = matrix, col_ids, index
+        return self._matrix
+
+
+_INF = float("inf")
+# states of a queue entry (see nearest_groups)
+_CHILD, _RELAXED, _SOLVED = 0, 1, 2
 
 
 def nearest_groups(
@@ -104,107 +235,80 @@ def nearest_groups(
     k: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The n <= k valid groups nearest to ``proto`` [J, K] and their scores -||a - p||^2,
-    best first (non-increasing). ``feasible`` [S, J, K]: link j -> k allowed under pattern
-    S (``groups.active_set_indices`` order; eligibility and SINR); ``band`` [J]: 0 Ka, 1 C."""
+    best first (non-increasing; equal scores in ascending group order). ``feasible``
+    [S, J, K]: link j -> k allowed under pattern S (``groups.active_set_indices`` order;
+    eligibility and SINR); ``band`` [J]: 0 Ka, 1 C."""
     n_tx = proto.shape[0]
-    activity, may_idle, layouts = _band_tables(tuple(band))
+    pattern_rows, may_idle = _band_tables(tuple(band))
     cost = np.where(feasible, 1.0 - 2.0 * proto, np.inf)  # [S, J, K]
-    # a pattern waits under the sum of its rows' cheapest options until it is popped
-    cheapest = cost.min(axis=2, initial=np.inf)
-    cheapest = np.where(may_idle, np.minimum(cheapest, 0.0), cheapest)
-    bound = np.where(activity, cheapest, 0.0).sum(axis=1)
-    # queue entries: (cost or lower bound, tie, pattern, assignment (None: the pattern's
-    # first), forced rows, excluded (row, column) pairs, solved)
-    heap: list[tuple[float, int, int, list[int] | None, int, frozenset, bool]] = [
-        (float(bound[s]), s, s, None, 0, frozenset(), False)
-        for s in np.flatnonzero(np.isfinite(bound)).tolist()
-    ]
+    best = cost.argmin(axis=2)  # [S, J] cheapest feasible device (lowest among ties)
+    best_cost = cost.reshape(-1, cost.shape[2])[np.arange(best.size), best.ravel()]
+    best_device, best_costs = best.tolist(), best_cost.reshape(best.shape).tolist()
+    # queue entries: (cost or lower bound, tie, pattern, columns, costs, forced rows,
+    # excluded (row, column) pairs, state); state _SOLVED: columns/costs are the
+    # subproblem's optimum; _RELAXED: its relaxation, a lower bound, solved exactly when
+    # popped; _CHILD: a child of Murty's partition under a cheaper lower bound, relaxed
+    # when popped. Every pattern starts with its relaxation.
+    heap: list[tuple[float, int, int, list, list, int, tuple, int]] = []
+    for s, rows in enumerate(pattern_rows):
+        root = _root_relaxation(rows, may_idle, best_device[s], best_costs[s])
+        if root is not None:
+            heap.append((_row_sum(root[1]), s, s, root[0], root[1], 0, (), _state(root[2])))
     heapq.heapify(heap)
-    tie = len(bound)
+    tie = len(pattern_rows)
     patterns: dict[int, _Pattern] = {}
-    found_groups: list[list[int]] = []
-    found_values: list[float] = []
-    while heap and len(found_groups) < k:
-        value, _, s, assignment, n_forced, excluded, solved = heapq.heappop(heap)
-        if not solved:  # solve the waiting (sub)problem and queue it under its cost
-            if assignment is None:
-                pattern = patterns[s] = _pattern_problem(cost[s], *layouts[s], k)
-                solution = _assign(pattern.cost)
-            else:
-                solution = _solve_child(patterns[s].cost, assignment, n_forced, excluded)
-            if solution is not None:
-                heapq.heappush(
-                    heap, (patterns[s].value(solution), tie, s, solution, n_forced, excluded, True)
-                )
+    found: list[tuple[float, list[int]]] = []
+    while heap:
+        value, _, s, cols, costs, n_forced, excluded, state = heapq.heappop(heap)
+        if state == _SOLVED:
+            group = [IDLE] * n_tx
+            for i, row in enumerate(pattern_rows[s]):
+                if cols[i] >= 0:
+                    group[row] = cols[i] + 1
+            found.append((value, group))
+            if len(found) == k:
+                break
+        pattern = patterns.get(s)
+        if pattern is None:  # its options, for an exact solve or Murty's partition
+            pattern = patterns[s] = _Pattern(pattern_rows[s], may_idle, cost[s], k)
+        if state == _SOLVED:  # children wait under a lower bound, sharing the parent's lists
+            for bound, i, banned in pattern.child_bounds(cols, costs, n_forced, excluded):
+                heapq.heappush(heap, (bound, tie, s, cols, costs, i, banned, _CHILD))
                 tie += 1
             continue
-        pattern = patterns[s]
-        group = [IDLE] * n_tx
-        for row, col in zip(pattern.rows, assignment, strict=True):
-            group[row] = pattern.code[col]
-        found_groups.append(group)
-        found_values.append(value)
-        # Murty's partition: child i keeps rows < i and bans row i's column; it waits
-        # under this assignment's cost
-        for i in range(n_forced, len(assignment)):
-            heapq.heappush(
-                heap, (value, tie, s, assignment, i, excluded | {(i, assignment[i])}, False)
-            )
-            tie += 1
-    groups = np.array(found_groups, dtype=np.int64).reshape(-1, n_tx)
-    scores = -(float(np.square(proto).sum()) + np.array(found_values, dtype=np.float64))
-    best_first = np.argsort(-scores, kind="stable")  # absorbs 1-ulp differences of the sums
-    return groups[best_first], scores[best_first]
+        if state == _CHILD:
+            solved = pattern.relaxed(cols, costs, n_forced, excluded)
+            if solved is None:
+                continue
+            cols, costs, distinct = solved
+            state = _state(distinct)
+        else:
+            solved = pattern.exact(cols[:n_forced], costs[:n_forced], excluded)
+            if solved is None:
+                continue
+            cols, costs = solved
+            state = _SOLVED
+        heapq.heappush(heap, (_row_sum(costs), tie, s, cols, costs, n_forced, excluded, state))
+        tie += 1
+    square = float(np.square(proto).sum())
+    # best first, equal scores in ascending group order (whatever order the queue found
+    # them in); re-sorting also absorbs 1-ulp differences of the sums
+    ranked = sorted(((-(square + value), group) for value, group in found), key=_rank_key)
+    groups = np.array([group for _, group in ranked], dtype=np.int64).reshape(-1, n_tx)
+    return groups, np.array([score for score, _ in ranked], dtype=np.float64)
 
 
-def _pattern_problem(
-    cost: NDArray[np.float64],
-    rows: NDArray[np.int64],
-    idle_block: NDArray[np.float64],
-    idle_codes: list[int],
-    k: int,
-) -> _Pattern:
-    """The assignment problem of one pattern from its link costs ``cost`` [J, K] (inf:
-    infeasible) and its layout (``_band_tables``): the pattern's transmitters ``rows``, each
-    with its k + r - 1 cheapest devices (see the module docstring; a kept column may be inf
-    for some rows), then the idle columns."""
-    sub = cost[rows]
-    keep = k + rows.size - 1
-    if keep < sub.shape[1]:
-        kept = np.zeros(sub.shape[1], dtype=bool)
-        kept[np.argpartition(sub, keep - 1, axis=1)[:, :keep]] = True
-        columns = np.flatnonzero(kept)
-        sub = sub[:, columns]
-    else:
-        columns = np.arange(sub.shape[1])
-    matrix = np.concatenate([sub, idle_block], axis=1)
-    return _Pattern(rows, matrix, (columns + 1).tolist() + idle_codes)
+def _row_sum(costs: list[float]) -> float:
+    """An assignment's cost, summed in row order (every assignment the same way)."""
+    total = 0.0
+    for c in costs:
+        total += c
+    return total
 
 
-def _assign(cost: NDArray[np.float64]) -> list[int] | None:
-    """Cheapest assignment of every row to a distinct column (column per row), or None."""
-    if cost.shape[0] == 1:
-        col = int(np.argmin(cost[0]))
-        return None if cost[0, col] == np.inf else [col]
-    if cost.shape[0] == 0:
-        return []
-    try:
-        _, cols = linear_sum_assignment(cost)  # rows come back in order (rows <= columns)
-    except ValueError:  # no assignment with finite cost
-        return None
-    return cols.tolist()
+def _state(distinct: bool) -> int:
+    return _SOLVED if distinct else _RELAXED
 
 
-def _solve_child(
-    cost: NDArray[np.float64], assignment: list[int], n_forced: int, excluded: frozenset
-) -> list[int] | None:
-    """Cheapest assignment that keeps rows < ``n_forced`` of ``assignment`` and avoids the
-    ``excluded`` (row, column) pairs, or None."""
-    sub = cost[n_forced:].copy()
-    if n_forced:
-        sub[:, assignment[:n_forced]] = np.inf  # the forced rows' columns are taken
-    for row, col in excluded:
-        if row >= n_forced:
-            sub[row - n_forced, col] = np.inf
-    rest = _assign(sub)
-    return None if rest is None else assignment[:n_forced] + rest
+def _rank_key(entry: tuple[float, list[int]]) -> tuple[float, list[int]]:
+    return -entry[0], entry[1]
