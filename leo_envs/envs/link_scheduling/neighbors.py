@@ -34,8 +34,13 @@ Speed (a problem has r <= J = 4 rows, so Python overhead, not the solves, is the
   next allowed option, the later rows' cheapest options) and are relaxed only when popped,
   so the children that cannot reach the k best are never looked at.
 
-The result is best first; equal scores come in ascending group order (a canonical order
-that does not depend on the search).
+The result is the first k of the ranking of all valid groups by score, equal scores in
+ascending group order (lexicographic over the action encoding, 0 = idle first): a canonical
+answer that does not depend on the search, and the same as sorting every valid group (the
+brute-force tests). Ties are common in practice: proto-actions clamped to [0, 1] give many
+links of cost exactly -1 or 1. So the queue orders equal costs by group, bounds before
+solutions, and a subproblem's optimum is the first in group order among its equal-cost
+assignments (the relaxation's is by construction; the exact solve searches for it).
 """
 
 from __future__ import annotations
@@ -135,12 +140,13 @@ class _Pattern:
         self.suffix_min = [0.0] * (len(rows) + 1)
         for i in range(len(rows) - 1, -1, -1):
             self.suffix_min[i] = self.suffix_min[i + 1] + self.costs[i][0]
-        self._matrix: tuple[NDArray[np.float64], list[int], dict[int, int]] | None = None
+        self._matrix: tuple[NDArray[np.float64], dict[int, int]] | None = None
 
     def first_allowed(self, i: int, taken: list[int], excluded: tuple) -> tuple[float, int]:
         """Row i's cheapest option not in ``taken`` nor ``excluded``; (inf, 0) if none."""
+        banned = [col for row, col in excluded if row == i] if excluded else ()
         for t, col in enumerate(self.cols[i]):
-            if col not in taken and (i, col) not in excluded:
+            if col not in taken and col not in banned:
                 return self.costs[i][t], col
         return _INF, 0
 
@@ -190,9 +196,11 @@ class _Pattern:
     def exact(
         self, prefix: list[int], prefix_costs: list[float], excluded: tuple
     ) -> tuple[list[int], list[float]] | None:
-        """The subproblem's cheapest assignment (``linear_sum_assignment`` on the free
-        rows), or None."""
-        matrix, col_ids, index = self.matrix()
+        """The subproblem's optimum, the first in group order among equal costs, or None.
+        ``linear_sum_assignment`` on the free rows gives the optimal cost; a depth-first
+        search over the free rows' options in group order (idle, then devices ascending),
+        pruned by that cost, returns the first assignment that reaches it."""
+        matrix, index = self.matrix()
         n_forced = len(prefix)
         sub = matrix[n_forced:].copy()
         if n_forced:
@@ -205,21 +213,46 @@ class _Pattern:
             rows, picked = linear_sum_assignment(sub)  # rows come back in order
         except ValueError:  # no assignment with finite cost
             return None
-        return (
-            prefix + [col_ids[c] for c in picked.tolist()],
-            prefix_costs + sub[rows, picked].tolist(),
-        )
+        target = _row_sum(prefix_costs + sub[rows, picked].tolist())
+        options = [  # per free row: (column, cost) allowed, in group order
+            sorted(
+                (col, cost)
+                for cost, col in zip(self.costs[i], self.cols[i], strict=True)
+                if col not in prefix and (i, col) not in excluded
+            )
+            for i in range(n_forced, len(self.rows))
+        ]
+        floor = [0.0] * (len(options) + 1)  # cheapest completion of rows t.. (a bound)
+        for t in range(len(options) - 1, -1, -1):
+            floor[t] = floor[t + 1] + min(cost for _, cost in options[t])
+        cols, costs = list(prefix), list(prefix_costs)
 
-    def matrix(self) -> tuple[NDArray[np.float64], list[int], dict[int, int]]:
-        """[r, C] cost matrix over the union of the rows' options (inf elsewhere), the
-        option of each column and the column of each option (built on first use)."""
+        def search(t: int, partial: float) -> bool:
+            if t == len(options):
+                return _row_sum(costs) <= target
+            for col, cost in options[t]:
+                if col in cols[n_forced:] or partial + cost + floor[t + 1] > target + 1e-9:
+                    continue
+                cols.append(col)
+                costs.append(cost)
+                if search(t + 1, partial + cost):
+                    return True
+                cols.pop()
+                costs.pop()
+            return False
+
+        search(0, _row_sum(prefix_costs))  # reaches the solver's own assignment at worst
+        return cols, costs
+
+    def matrix(self) -> tuple[NDArray[np.float64], dict[int, int]]:
+        """[r, C] cost matrix over the union of the rows' options (inf elsewhere) and the
+        column of each option (built on first use)."""
         if self._matrix is None:
-            col_ids = sorted({col for cols in self.cols for col in cols})
-            index = {col: c for c, col in enumerate(col_ids)}
-            matrix = np.full((len(self.rows), len(col_ids)), np.inf)
+            index = {col: c for c, col in enumerate(sorted(set().union(*self.cols)))}
+            matrix = np.full((len(self.rows), len(index)), np.inf)
             for i, (costs, cols) in enumerate(zip(self.costs, self.cols, strict=True)):
                 matrix[i, [index[col] for col in cols]] = costs
-            self._matrix = matrix, col_ids, index
+            self._matrix = matrix, index
         return self._matrix
 
 
@@ -235,7 +268,8 @@ def nearest_groups(
     k: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The n <= k valid groups nearest to ``proto`` [J, K] and their scores -||a - p||^2,
-    best first (non-increasing; equal scores in ascending group order). ``feasible``
+    best first (non-increasing; equal scores in ascending group order: the first k of the
+    ranking of every valid group, module docstring). ``feasible``
     [S, J, K]: link j -> k allowed under pattern S (``groups.active_set_indices`` order;
     eligibility and SINR); ``band`` [J]: 0 Ka, 1 C."""
     n_tx = proto.shape[0]
@@ -244,27 +278,37 @@ def nearest_groups(
     best = cost.argmin(axis=2)  # [S, J] cheapest feasible device (lowest among ties)
     best_cost = cost.reshape(-1, cost.shape[2])[np.arange(best.size), best.ravel()]
     best_device, best_costs = best.tolist(), best_cost.reshape(best.shape).tolist()
-    # queue entries: (cost or lower bound, tie, pattern, columns, costs, forced rows,
-    # excluded (row, column) pairs, state); state _SOLVED: columns/costs are the
-    # subproblem's optimum; _RELAXED: its relaxation, a lower bound, solved exactly when
-    # popped; _CHILD: a child of Murty's partition under a cheaper lower bound, relaxed
-    # when popped. Every pattern starts with its relaxation.
-    heap: list[tuple[float, int, int, list, list, int, tuple, int]] = []
+    # Queue entries: (cost or lower bound, group or () for a bound, tie, pattern, columns,
+    # costs, forced rows, excluded (row, column) pairs, state). State _SOLVED: columns/costs
+    # are the subproblem's optimum (the first in group order among equal costs); _RELAXED:
+    # its relaxation, a lower bound, solved exactly when popped; _CHILD: a child of Murty's
+    # partition under a cheaper lower bound, relaxed when popped. Bounds sort before
+    # solutions of equal cost, and equal solutions in group order, so the groups come out
+    # in (cost, group) order. Every pattern starts with its relaxation.
+    heap: list[tuple[float, tuple, int, int, list, list, int, tuple, int]] = []
+
+    def entry(s: int, cols: list, costs: list, n_forced: int, excluded: tuple, state: int):
+        nonlocal tie
+        tie += 1
+        if state != _SOLVED:
+            return (_row_sum(costs), (), tie, s, cols, costs, n_forced, excluded, state)
+        group = [IDLE] * n_tx
+        for i, row in enumerate(pattern_rows[s]):
+            if cols[i] >= 0:
+                group[row] = cols[i] + 1
+        return (_row_sum(costs), tuple(group), tie, s, cols, costs, n_forced, excluded, state)
+
+    tie = 0
     for s, rows in enumerate(pattern_rows):
         root = _root_relaxation(rows, may_idle, best_device[s], best_costs[s])
         if root is not None:
-            heap.append((_row_sum(root[1]), s, s, root[0], root[1], 0, (), _state(root[2])))
+            heap.append(entry(s, root[0], root[1], 0, (), _state(root[2])))
     heapq.heapify(heap)
-    tie = len(pattern_rows)
     patterns: dict[int, _Pattern] = {}
-    found: list[tuple[float, list[int]]] = []
+    found: list[tuple[float, tuple]] = []
     while heap:
-        value, _, s, cols, costs, n_forced, excluded, state = heapq.heappop(heap)
+        value, group, _, s, cols, costs, n_forced, excluded, state = heapq.heappop(heap)
         if state == _SOLVED:
-            group = [IDLE] * n_tx
-            for i, row in enumerate(pattern_rows[s]):
-                if cols[i] >= 0:
-                    group[row] = cols[i] + 1
             found.append((value, group))
             if len(found) == k:
                 break
@@ -273,8 +317,8 @@ def nearest_groups(
             pattern = patterns[s] = _Pattern(pattern_rows[s], may_idle, cost[s], k)
         if state == _SOLVED:  # children wait under a lower bound, sharing the parent's lists
             for bound, i, banned in pattern.child_bounds(cols, costs, n_forced, excluded):
-                heapq.heappush(heap, (bound, tie, s, cols, costs, i, banned, _CHILD))
                 tie += 1
+                heapq.heappush(heap, (bound, (), tie, s, cols, costs, i, banned, _CHILD))
             continue
         if state == _CHILD:
             solved = pattern.relaxed(cols, costs, n_forced, excluded)
@@ -288,11 +332,10 @@ def nearest_groups(
                 continue
             cols, costs = solved
             state = _SOLVED
-        heapq.heappush(heap, (_row_sum(costs), tie, s, cols, costs, n_forced, excluded, state))
-        tie += 1
+        heapq.heappush(heap, entry(s, cols, costs, n_forced, excluded, state))
     square = float(np.square(proto).sum())
-    # best first, equal scores in ascending group order (whatever order the queue found
-    # them in); re-sorting also absorbs 1-ulp differences of the sums
+    # best first, equal scores in group order; re-sorting absorbs the rare 1-ulp
+    # differences between a cost order and the score order
     ranked = sorted(((-(square + value), group) for value, group in found), key=_rank_key)
     groups = np.array([group for _, group in ranked], dtype=np.int64).reshape(-1, n_tx)
     return groups, np.array([score for score, _ in ranked], dtype=np.float64)
@@ -310,5 +353,5 @@ def _state(distinct: bool) -> int:
     return _SOLVED if distinct else _RELAXED
 
 
-def _rank_key(entry: tuple[float, list[int]]) -> tuple[float, list[int]]:
+def _rank_key(entry: tuple[float, tuple]) -> tuple[float, tuple]:
     return -entry[0], entry[1]
