@@ -127,7 +127,11 @@ class LinkAgent(ABC):
         return self.choose(obs_t, groups)
 
     def observe(self, obs, action, reward, next_obs, terminated, truncated, info) -> None:
-        """Store the transition (with the candidates at s') and learn."""
+        """Store the transition (with the candidates at s') and learn.
+
+        The critic learns the value of the group the env actually played
+        (``info["played_action"]``, after any repair), not of the group asked for."""
+        action = info.get("played_action", action)
         hist = self.history.vector()
         self.history.push(
             np.asarray(action, dtype=np.int64), float(reward), bool(terminated or truncated)

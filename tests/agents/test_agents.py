@@ -35,6 +35,10 @@ def emcl(neighbors=None, **kw):
     return EMCL(args, neighbors)
 
 
+def ddpg_mlp(neighbors=None, **kw):
+    return ddpg(neighbors, net="mlp", **kw)
+
+
 FACTORIES = {"wolpertinger": ddpg, "ac_ddpg": acddpg, "ac_maml": acmaml, "emcl": emcl}
 META = {"emcl", "ac_maml"}
 
@@ -90,10 +94,10 @@ def test_wolpertinger_plays_the_candidate_the_critic_scores_highest(name):
     assert len(groups) >= 2 and len({tuple(g) for g in groups}) == len(groups)
 
 
-@pytest.mark.parametrize("name", ["wolpertinger", "emcl"])
+@pytest.mark.parametrize("name", ["wolpertinger", "wolpertinger_mlp", "emcl"])
 def test_sparse_group_scoring_equals_the_dense_link_matrix_path(name):
     env = make_env(n_devices=5, max_devices=6)
-    agent = FACTORIES[name](k=6)
+    agent = {**FACTORIES, "wolpertinger_mlp": ddpg_mlp}[name](k=6)
     obs, _ = _ready(agent, env)
     obs_t = agent._tensor(obs).expand(3, -1) + torch.rand(3, agent._tensor(obs).shape[1])
     rng = np.random.default_rng(0)  # unicast groups: distinct devices, some transmitters idle
