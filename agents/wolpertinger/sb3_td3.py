@@ -16,8 +16,9 @@ that group. The Wolpertinger mapping lives in the algorithm:
   reset) falls back to TD3's own target action; terminal transitions do not bootstrap.
 
 ``predict`` returns proto-actions (the wrapper then plays the simple mapping), because the
-neighbourhood belongs to the env a prediction is made for, which ``predict`` does not see.
-Only one environment (``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
+neighbourhood belongs to the env a prediction is made for, which ``predict`` does not see;
+``predict_group(obs)`` is the Wolpertinger decision, without exploration, for an
+observation of the model's own env in its current slot. Only one environment (``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
 """
 
 from __future__ import annotations
