@@ -18,7 +18,8 @@ that group. The Wolpertinger mapping lives in the algorithm:
 ``predict`` returns proto-actions (the wrapper then plays the simple mapping), because the
 neighbourhood belongs to the env a prediction is made for, which ``predict`` does not see;
 ``predict_group(obs)`` is the Wolpertinger decision, without exploration, for an
-observation of the model's own env in its current slot. Only one environment (``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
+observation of the model's own env in its current slot. Only one environment
+(``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
 """
 
 from __future__ import annotations
