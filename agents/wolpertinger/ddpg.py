@@ -1,13 +1,17 @@
 """Wolpertinger DDPG (Dulac-Arnold et al. 2015) on link groups, CleanRL style.
 
-Decision: the actor maps the observation to a proto-action (a score in [0, 1] per
-transmitter x device), the env returns the k valid link groups nearest to it
+Decision: the actor maps the observation to a relaxed link group mu(s) (per transmitter a
+softmax over idle and the K devices, ``agents.common.proto``), whose scores in [0, 1] are
+the proto-action; the env returns the k valid link groups nearest to it
 (``action_neighbors``), and the critic picks the one it scores highest. Learning is DDPG:
 
     y      = r + gamma * (1 - terminated) * max_{c in A_k(s')} Q_target(s', c)
-    L(Q)   = (Q(s, a) - y)^2                  a = the group played (its 0/1 link matrix)
-    L(mu)  = -Q(s, mu(s))                     on the continuous proto-action
+    L(Q)   = (Q(s, a) - y)^2        a = the group played (info["played_action"], 0/1 links)
+    L(mu)  = -Q(s, mu(s))           mu(s) relaxed: inside the hull of the groups Q learns on
     target <- tau * online + (1 - tau) * target
+
+Exploration: uniform random proto-actions until ``learning_starts`` transitions are stored
+(after every restart), then Gaussian noise (std ``exploration_noise``) on the scores.
 
 A_k(s') are the candidates of the Wolpertinger action at s' (never the proto-action, and
 never s instead of s': the two bugs of public versions); only true termination (the
