@@ -1,4 +1,5 @@
-"""AC-DDPG, paper 002's baseline [39]: DDPG (deterministic actor, Q critic, MLPs) whose
+"""AC-DDPG, paper 002's baseline [39]: DDPG (deterministic actor, Q critic; per-device
+layers by default, the paper's MLPs with ``net="mlp"``: see ``DDPGArgs.net``) whose
 proto-action is discretised by the "simple" mapping (the single nearest valid link group,
 ``k = 1``), one model per environment, re-trained from scratch at every change.
 

@@ -1,16 +1,25 @@
 """AC-MAML, paper 002's meta-learning baseline: an actor-critic (the DDPG agent of
-``agents/wolpertinger/ddpg.py`` with the "simple" mapping, k = 1) started from a MAML
-meta-initialisation and adapted after every change. This is **first-order** MAML
-(FOMAML, Finn et al. 2017, Sec. 5.2): the outer gradient is the query-loss gradient at the
-adapted parameters, second derivatives dropped.
+``agents/wolpertinger/ddpg.py`` with the "simple" mapping, k = 1) started from a
+meta-learned initialisation and adapted after every change. The meta-learning is
+**first-order** MAML, in one of two forms (``meta_update``):
 
 Meta-training (``MetaTrainer`` drives it), for each sampled task i:
 
     inner:  theta'_i = theta, then one DDPG update (actor -Q, critic TD, see ddpg.py) per
             slot played on task i, on task i's own replay (Adam, fresh per task)
-    query:  g_i = grad_{theta'} [L_critic(theta'_i) + L_actor(theta'_i)] on a fresh batch
-            of task i's replay
-    outer:  theta <- Adam_step(theta, mean_i g_i)                 (end of the iteration)
+    outer, "reptile" (default; Nichol et al. 2018):
+            theta <- theta + epsilon * mean_i (theta'_i - theta)      (end of the iteration)
+    outer, "fomaml" (Finn et al. 2017, Sec. 5.2):
+            g_i = grad_{theta'} [L_critic(theta'_i) + L_actor(theta'_i)] on a fresh batch
+            of task i's replay; theta <- Adam_step(theta, mean_i g_i)
+
+Why Reptile by default: at the notebook's budgets (hundreds of slots of meta-training,
+~25 iterations of 4 tasks for 1,000 slots) FOMAML makes ~25 Adam steps of size meta_lr on
+theta, which leaves it close to its random initialisation, while Reptile moves theta by
+the tasks' whole inner progress. Measured with ``benchmarks/agent_learning.py`` (K = 20,
+1,000 steps + 300 online slots; random valid 0.75, GRD 0.11): FOMAML 1.19 (meta_lr 1e-3;
+2.0 with 1e-2, the actor idled), both measured while meta-training still waited for 32
+transitions of each task; Reptile 1.25 with epsilon 0.5 and 0.49 with epsilon 1.
 
 Online phase (``start_online``): at the start and after every task switch the nets restart
 from the meta-initialisation theta (new Adam state, empty replay) and adapt by the same
@@ -42,7 +51,13 @@ class ACMAMLArgs(DDPGArgs):
     learning_starts: int = 32
     """transitions of a task stored before its first inner update"""
     meta_lr: float = 1e-3
-    """Adam learning rate of the outer (meta) update"""
+    """Adam learning rate of the outer update (``meta_update="fomaml"``)"""
+    meta_update: str = "reptile"
+    """outer update: "reptile" (theta += meta_step * mean_i (theta'_i - theta)) or
+    "fomaml" (Adam on the mean query gradient at theta'_i); both first-order MAML"""
+    meta_step: float = 1.0
+    """outer step size epsilon of Reptile (1: theta becomes the mean adapted parameters;
+    measured at K = 20 after 1,000 steps: 0.5 left the objective at 1.25, 1.0 gave 0.49)"""
 
 
 class ACMAML(WolpertingerDDPG):
@@ -93,27 +108,52 @@ class ACMAML(WolpertingerDDPG):
         self.memory = self.memories[i]
         self._restart_from_meta_init()
 
+    def ready_to_learn(self) -> bool:
+        """Online: ``learning_starts`` transitions since the last restart. Meta-training:
+        ``learning_starts`` over all training tasks and this task's first transition (with
+        16 tasks, waiting for 32 of each task's own would skip most of a short budget)."""
+        if self.phase != "meta":
+            return super().ready_to_learn()
+        stored = sum(len(m) for m in self.memories)
+        return stored >= self.args.learning_starts and len(self.memory) > 0
+
     def end_task(self, i: int) -> None:
-        """Query gradient at the adapted parameters (first-order MAML)."""
-        if len(self.memory) < self.args.learning_starts:
+        """Query gradient at the adapted parameters (FOMAML), or Reptile's theta - theta'_i."""
+        if not self.ready_to_learn():
+            return
+        if self.args.meta_update == "reptile":
+            fast = [*self.actor.parameters(), *self.critic.parameters()]
+            meta = [*self.meta_actor.parameters(), *self.meta_critic.parameters()]
+            self._accumulate([(m - f).detach() for m, f in zip(meta, fast, strict=True)])
             return
         critic_loss, actor_loss = self._query_losses()
         # Each loss differentiates its own net only (the actor loss must not push Q up).
         actor_params, critic_params = list(self.actor.parameters()), list(self.critic.parameters())
+        # allow_unused: the "device" actor's sigma head plays no part in DDPG's actor loss
         grads = [
-            *torch.autograd.grad(actor_loss, actor_params),
-            *torch.autograd.grad(critic_loss, critic_params),
+            torch.zeros_like(p) if g is None else g
+            for p, g in zip(
+                [*actor_params, *critic_params],
+                [
+                    *torch.autograd.grad(actor_loss, actor_params, allow_unused=True),
+                    *torch.autograd.grad(critic_loss, critic_params, allow_unused=True),
+                ],
+                strict=True,
+            )
         ]
-        if self._grads is None:
-            self._grads = grads
-        else:
-            self._grads = [a + g for a, g in zip(self._grads, grads, strict=True)]
-        self._n_grads += 1
+        self._accumulate(grads)
         self.last_losses = {
             **self.last_losses,
             "query_critic": critic_loss.item(),
             "query_actor": actor_loss.item(),
         }
+
+    def _accumulate(self, grads: list[torch.Tensor]) -> None:
+        if self._grads is None:
+            self._grads = grads
+        else:
+            self._grads = [a + g for a, g in zip(self._grads, grads, strict=True)]
+        self._n_grads += 1
 
     def _query_losses(self) -> tuple[torch.Tensor, torch.Tensor]:
         b = self.memory.sample(self.args.batch_size, self.rng)
@@ -121,8 +161,8 @@ class ACMAML(WolpertingerDDPG):
         action = torch.as_tensor(b["action"]).unsqueeze(1)
         target = self.td_target(b)
         critic_loss = F.mse_loss(self._q_groups(self.critic, obs, action).squeeze(1), target)
-        proto = self.actor(obs).reshape(-1, 1, self.layout.n_tx, self.layout.n_devices)
-        actor_loss = -self._q(self.critic, obs, proto).mean()
+        relaxed = self.relaxed_action(self.actor, obs).unsqueeze(1)
+        actor_loss = -self._q(self.critic, obs, relaxed).mean()
         return critic_loss, actor_loss
 
     def end_iteration(self) -> None:
@@ -130,6 +170,12 @@ class ACMAML(WolpertingerDDPG):
         if self._grads is None:
             return
         params = [*self.meta_actor.parameters(), *self.meta_critic.parameters()]
+        if self.args.meta_update == "reptile":  # Nichol et al. 2018, serial version
+            with torch.no_grad():
+                for p, g in zip(params, self._grads, strict=True):
+                    p.sub_(self.args.meta_step * g / self._n_grads)
+            self._grads, self._n_grads = None, 0
+            return
         self.meta_opt.zero_grad()
         for p, g in zip(params, self._grads, strict=True):
             p.grad = g / self._n_grads

@@ -127,7 +127,11 @@ class LinkAgent(ABC):
         return self.choose(obs_t, groups)
 
     def observe(self, obs, action, reward, next_obs, terminated, truncated, info) -> None:
-        """Store the transition (with the candidates at s') and learn."""
+        """Store the transition (with the candidates at s') and learn.
+
+        The critic learns the value of the group the env actually played
+        (``info["played_action"]``, after any repair), not of the group asked for."""
+        action = info.get("played_action", action)
         hist = self.history.vector()
         self.history.push(
             np.asarray(action, dtype=np.int64), float(reward), bool(terminated or truncated)
@@ -164,7 +168,7 @@ class LinkAgent(ABC):
     # ------------------------------------------------------------------ Wolpertinger
     def candidates(self, obs_t: torch.Tensor) -> np.ndarray:
         """The env's k valid groups nearest to the actor's proto-action at this slot."""
-        with torch.no_grad():
+        with torch.inference_mode():
             proto = self.proto_action(obs_t, explore=self.args.explore and self.training)
         groups, _ = self.neighbors(
             self.env, proto.reshape(self.layout.n_tx, -1).double().numpy(), self.args.k
@@ -175,7 +179,7 @@ class LinkAgent(ABC):
         """argmax_a Q(s, a) over the candidate groups (the first one when there is one)."""
         if len(groups) == 1:
             return groups[0].copy()
-        with torch.no_grad():
+        with torch.inference_mode():
             q = self.q_groups(obs_t, torch.as_tensor(groups).unsqueeze(0))[0]
         return groups[int(torch.argmax(q))].copy()
 

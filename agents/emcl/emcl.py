@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from agents.common.agent import LinkAgent
 from agents.common.layout import GridLayout
 from agents.common.neighbors import NeighborFn
+from agents.common.proto import neighbor_scores
 from agents.emcl.nets import CNNGaussianActor, MetaCritic
 
 __all__ = ["EMCL", "EMCLArgs"]
@@ -160,7 +161,7 @@ class EMCL(LinkAgent):
         if explore:
             shape = (obs_t.shape[0], self.layout.n_tx, self.layout.n_devices)
             noise = torch.as_tensor(self.rng.standard_normal(shape), dtype=torch.float32)
-        return self.actor.sample(obs_t, noise)
+        return neighbor_scores(self.actor.sample(obs_t, noise))
 
     def q_values(self, obs_t: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         return self.critic(obs_t, links)
@@ -188,16 +189,19 @@ class EMCL(LinkAgent):
     def learn_step(self) -> None:
         args = self.args
         if self.phase == "meta":
+            # learning_starts counts the transitions of all tasks: with 16 training tasks,
+            # waiting for 32 of each task's own would skip most of a short budget
             memories = [self.memories[i] for i in self.active_tasks]
             own = self.memories[self.task_index]
         else:
             memories, own = [], self.online_memory
-        if len(own) < args.learning_starts:
+        stored = sum(len(m) for m in memories) if memories else len(own)
+        if stored < args.learning_starts or len(own) == 0:
             return
         losses: dict[str, float] = {}
 
         # Meta critic (meta-training only): mean TD error over the iteration's tasks (30).
-        ready = [m for m in memories if len(m) >= args.learning_starts]
+        ready = [m for m in memories if len(m) > 0]
         if ready:
             per_task = max(args.batch_size // len(ready), 1)
             batches = [self._batch(m, per_task) for m in ready]

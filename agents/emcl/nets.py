@@ -12,9 +12,11 @@ LSTM cells are our choices (spec section 14.9).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from agents.common.layout import GridLayout
+from agents.common.proto import relaxed_links
 
 __all__ = ["CNNGaussianActor", "MetaCritic"]
 
@@ -56,13 +58,18 @@ class MetaCritic(nn.Module):
         self.conv_state = nn.Linear(in_state, channels)  # 1x1 convolutions over devices
         self.conv_action = nn.Linear(layout.n_tx, channels, bias=False)
         self.conv2 = nn.Linear(channels, channels)
-        self.lstm = nn.LSTM(history_step, lstm_hidden, batch_first=True)  # task encoder (37)
+        # task encoder (37); history_len = 0 makes a plain (non-meta) critic Q(s, a)
+        self.lstm = nn.LSTM(history_step, lstm_hidden, batch_first=True) if history_len else None
         self.head = nn.Sequential(
-            nn.Linear(channels + lstm_hidden, dense), nn.ReLU(), nn.Linear(dense, 1)
+            nn.Linear(channels + (lstm_hidden if history_len else 0), dense),
+            nn.ReLU(),
+            nn.Linear(dense, 1),
         )
 
     def task_features(self, obs: torch.Tensor) -> torch.Tensor:
         """f_L (eq. 37): the LSTM's last hidden state over the history part of ``obs``."""
+        if self.lstm is None:
+            return obs.new_zeros(obs.shape[0], 0)
         hist = obs[:, self.layout.obs_size :].reshape(-1, self.history_len, self.history_step)
         _, (h, _) = self.lstm(hist)
         return h[-1]
@@ -96,11 +103,15 @@ class MetaCritic(nn.Module):
 
 
 class CNNGaussianActor(nn.Module):
-    """pi_theta(a | s) = N(mu(s), diag sigma(s)^2) over proto-actions [J, K]  (eqs. 39-40).
+    """pi_theta(a | s): a Gaussian over the logits of each transmitter's K + 1 choices (idle
+    or one device), whose softmax is a relaxed link group  (eqs. 39-40; see
+    ``agents.common.proto``).
 
-    ``forward(obs) -> (mu, sigma)``, each ``[B, J, K]``; mu in [0, 1] (sigmoid), sigma in
-    [e^-5, 1]. A mean-pooled context over devices joins each device's features, so the
-    scores of one device depend on the others (who else needs data).
+    ``forward(obs) -> (logits, sigma)``: mean logits ``[B, J, K + 1]`` (idle first) and the
+    std of the device logits ``[B, J, K]`` in [e^-5, 1]. ``sample`` draws the reparameterised
+    relaxed group ``[B, J, K]``. Device logits come from per-device 1x1 convolutions with a
+    mean-pooled context joined in, so the scores of one device depend on the others (who
+    else needs data); the idle logit of each transmitter comes from the pooled context.
     """
 
     def __init__(self, layout: GridLayout, channels: int = 32) -> None:
@@ -109,19 +120,22 @@ class CNNGaussianActor(nn.Module):
         self.conv1 = nn.Linear(layout.n_features + layout.n_global, channels)
         self.conv2 = nn.Linear(2 * channels, channels)
         self.mu = nn.Linear(channels, layout.n_tx)
+        self.idle = nn.Linear(channels, layout.n_tx)
         self.log_sigma = nn.Linear(channels, layout.n_tx)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = torch.relu(self.conv1(_device_grid(self.layout, obs)))  # [B, K, ch]
         context = h.mean(1, keepdim=True).expand_as(h)
         h = torch.relu(self.conv2(torch.cat([h, context], dim=2)))
-        mu = torch.sigmoid(self.mu(h)).transpose(1, 2)  # [B, J, K]
+        device = self.mu(h).transpose(1, 2)  # [B, J, K]
+        idle = self.idle(h.mean(1)).unsqueeze(-1)  # [B, J, 1]
         sigma = torch.exp(self.log_sigma(h).clamp(-5.0, 0.0)).transpose(1, 2)
-        return mu, sigma
+        return torch.cat([idle, device], dim=-1), sigma
 
     def sample(self, obs: torch.Tensor, noise: torch.Tensor | None) -> torch.Tensor:
-        """A proto-action in [0, 1]: mu + sigma * noise (reparameterised), or mu if None."""
-        mu, sigma = self(obs)
-        if noise is None:
-            return mu
-        return (mu + sigma * noise).clamp(0.0, 1.0)
+        """A relaxed link group ``[B, J, K]``: softmax of mu + sigma * noise on the device
+        logits (reparameterised; ``noise [B, J, K]``), or of mu if ``noise`` is None."""
+        logits, sigma = self(obs)
+        if noise is not None:
+            logits = logits + F.pad(sigma * noise, (1, 0))
+        return relaxed_links(logits)

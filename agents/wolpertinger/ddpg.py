@@ -1,13 +1,17 @@
 """Wolpertinger DDPG (Dulac-Arnold et al. 2015) on link groups, CleanRL style.
 
-Decision: the actor maps the observation to a proto-action (a score in [0, 1] per
-transmitter x device), the env returns the k valid link groups nearest to it
+Decision: the actor maps the observation to a relaxed link group mu(s) (per transmitter a
+softmax over idle and the K devices, ``agents.common.proto``), whose scores in [0, 1] are
+the proto-action; the env returns the k valid link groups nearest to it
 (``action_neighbors``), and the critic picks the one it scores highest. Learning is DDPG:
 
     y      = r + gamma * (1 - terminated) * max_{c in A_k(s')} Q_target(s', c)
-    L(Q)   = (Q(s, a) - y)^2                  a = the group played (its 0/1 link matrix)
-    L(mu)  = -Q(s, mu(s))                     on the continuous proto-action
+    L(Q)   = (Q(s, a) - y)^2        a = the group played (info["played_action"], 0/1 links)
+    L(mu)  = -Q(s, mu(s))           mu(s) relaxed: inside the hull of the groups Q learns on
     target <- tau * online + (1 - tau) * target
+
+Exploration: uniform random proto-actions until ``learning_starts`` transitions are stored
+(after every restart), then Gaussian noise (std ``exploration_noise``) on the scores.
 
 A_k(s') are the candidates of the Wolpertinger action at s' (never the proto-action, and
 never s instead of s': the two bugs of public versions); only true termination (the
@@ -29,6 +33,8 @@ from torch import nn
 from agents.common.agent import LinkAgent
 from agents.common.layout import GridLayout
 from agents.common.neighbors import NeighborFn
+from agents.common.proto import neighbor_scores, relaxed_links
+from agents.emcl.nets import CNNGaussianActor, MetaCritic
 
 __all__ = ["DDPGArgs", "WolpertingerDDPG"]
 
@@ -55,10 +61,21 @@ class DDPGArgs:
     """Adam learning rate of the actor (paper 002: 0.001)"""
     critic_lr: float = 1e-3
     """Adam learning rate of the critic (paper 002: 0.001)"""
+    net: str = "device"
+    """networks: "device" (layers shared by all devices: EMCL's critic without the task
+    encoder, and its actor's mean; see ``agents.emcl.nets``) or "mlp" (dense layers on the
+    flat observation and link matrix, the paper's description of its DDPG baselines). With
+    "mlp" the agents did not learn (``benchmarks/agent_learning.py``, K = 20: AC-DDPG 1.68
+    after 1,000 slots on one task vs random valid 0.75): a dense critic on the flat input
+    must learn each device-link interaction separately, and the actor collapsed to one
+    fixed group whatever the state. Sharing the layers over devices makes the comparison
+    with EMCL about meta-learning and the mapping, not about the network."""
     hidden: int = 256
-    """width of the two hidden layers of actor and critic"""
-    exploration_noise: float = 0.1
-    """std of the Gaussian noise added to proto-actions while training"""
+    """width of the two hidden layers of actor and critic (the critic head for "device")"""
+    channels: int = 32
+    """channels of the per-device layers (``net="device"``)"""
+    exploration_noise: float = 0.3
+    """std of the Gaussian noise added to the proto-action's [0, 1] scores while training"""
     history_len: int = 1
     """task-history length kept by the agent (DDPG does not use it)"""
     explore: bool = True
@@ -89,10 +106,16 @@ class WolpertingerDDPG(LinkAgent):
     def build(self, layout: GridLayout) -> None:
         args = self.args
         torch.manual_seed(args.seed + self.n_restarts)  # fresh, reproducible weights per restart
-        self.actor = mlp(
-            [layout.obs_size, args.hidden, args.hidden, layout.action_size], nn.Sigmoid()
-        )
-        self.critic = mlp([layout.obs_size + layout.action_size, args.hidden, args.hidden, 1])
+        if args.net == "device":  # shared per-device layers (agents.emcl.nets), no LSTM
+            self.actor = CNNGaussianActor(layout, args.channels)  # its mean: deterministic
+            self.critic = MetaCritic(layout, 0, 0, args.channels, dense=args.hidden)
+        elif args.net == "mlp":
+            # logits of K + 1 choices (idle first) per transmitter, see agents.common.proto
+            n_logits = layout.n_tx * (layout.n_devices + 1)
+            self.actor = mlp([layout.obs_size, args.hidden, args.hidden, n_logits])
+            self.critic = mlp([layout.obs_size + layout.action_size, args.hidden, args.hidden, 1])
+        else:
+            raise ValueError(f"net must be 'mlp' or 'device', got {args.net!r}")
         self.actor_target = copy.deepcopy(self.actor)
         self.critic_target = copy.deepcopy(self.critic)
         self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=args.actor_lr)
@@ -100,8 +123,22 @@ class WolpertingerDDPG(LinkAgent):
         self.memory = self.new_memory(args.buffer_size)
 
     # ------------------------------------------------------------------ networks
+    def relaxed_action(self, actor: nn.Module, obs: torch.Tensor) -> torch.Tensor:
+        """The actor's relaxed link group ``[B, J, K]`` (see ``agents.common.proto``)."""
+        lay = self.layout
+        if isinstance(actor, CNNGaussianActor):
+            return actor.sample(obs[:, : lay.obs_size], None)
+        logits = actor(obs[:, : lay.obs_size]).reshape(-1, lay.n_tx, lay.n_devices + 1)
+        return relaxed_links(logits)
+
     def proto_action(self, obs_t: torch.Tensor, explore: bool) -> torch.Tensor:
-        proto = self.actor(obs_t[:, : self.layout.obs_size])
+        if explore and not self.ready_to_learn():
+            # Until updates start, uniform random proto-actions (CleanRL's DDPG/TD3 play
+            # random actions for learning_starts steps): the first replay is diverse
+            # instead of the untrained actor's one fixed group.
+            shape = (obs_t.shape[0], self.layout.n_tx, self.layout.n_devices)
+            return torch.as_tensor(self.rng.random(shape), dtype=torch.float32)
+        proto = neighbor_scores(self.relaxed_action(self.actor, obs_t))
         if explore:
             noise = self.rng.normal(0.0, self.args.exploration_noise, proto.shape)
             proto = (proto + torch.as_tensor(noise, dtype=proto.dtype)).clamp(0.0, 1.0)
@@ -109,6 +146,8 @@ class WolpertingerDDPG(LinkAgent):
 
     def _q(self, critic: nn.Module, obs: torch.Tensor, links: torch.Tensor) -> torch.Tensor:
         """Q of ``links [B, n, J, K]`` at ``obs [B, obs+hist]`` -> ``[B, n]``."""
+        if isinstance(critic, MetaCritic):
+            return critic(obs[:, : self.layout.obs_size], links)
         b, n = links.shape[:2]
         state = obs[:, : self.layout.obs_size].unsqueeze(1).expand(b, n, -1)
         return critic(torch.cat([state, links.reshape(b, n, -1)], dim=-1)).squeeze(-1)
@@ -117,6 +156,8 @@ class WolpertingerDDPG(LinkAgent):
         """``_q`` for link groups ``[B, n, J]``: the first layer's action part is the sum of
         the weight columns of the (at most J) links, gathered instead of multiplied."""
         lay = self.layout
+        if isinstance(critic, MetaCritic):
+            return critic.forward_groups(obs[:, : lay.obs_size], groups)
         first = critic[0]
         w_state, w_action = first.weight[:, : lay.obs_size], first.weight[:, lay.obs_size :]
         state = obs[:, : lay.obs_size] @ w_state.T + first.bias  # [B, h]
@@ -134,9 +175,13 @@ class WolpertingerDDPG(LinkAgent):
     def store(self, **row: Any) -> None:
         self.memory.add(**row)
 
+    def ready_to_learn(self) -> bool:
+        """Updates start once ``learning_starts`` transitions are stored."""
+        return len(self.memory) >= self.args.learning_starts
+
     def learn_step(self) -> None:
         args = self.args
-        if len(self.memory) < args.learning_starts:
+        if not self.ready_to_learn():
             return
         b = self.memory.sample(args.batch_size, self.rng)
         obs = torch.as_tensor(b["obs"])
@@ -150,9 +195,9 @@ class WolpertingerDDPG(LinkAgent):
         critic_loss.backward()
         self.critic_opt.step()
 
-        # Actor: ascend Q at the continuous proto-action.
-        proto = self.actor(obs).reshape(-1, 1, self.layout.n_tx, self.layout.n_devices)
-        actor_loss = -self._q(self.critic, obs, proto).mean()
+        # Actor: ascend Q at the relaxed link group (the proto-action before the mapping).
+        relaxed = self.relaxed_action(self.actor, obs).unsqueeze(1)  # [B, 1, J, K]
+        actor_loss = -self._q(self.critic, obs, relaxed).mean()
         self.actor_opt.zero_grad()
         actor_loss.backward()
         self.actor_opt.step()
