@@ -25,16 +25,22 @@ from numpy.typing import NDArray
 
 from leo_envs.envs.green_offloading import _kernel as k
 from leo_envs.envs.green_offloading._kernel import (
+    SAT_BACKLOG,
     SAT_CAPACITY,
     SAT_CAPACITY_FLOOR,
     ST_BATTERY,
     ST_LOCAL_BACKLOG,
     ST_RETRY,
     ST_UPLINK_BACKLOG,
-    SAT_BACKLOG,
     queue_drop_array,
 )
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
+from leo_envs.envs.green_offloading.energy import (
+    benchmark_terms_j,
+    site_energy_terms_j,
+    switching_terms_j,
+)
+from leo_envs.envs.green_offloading.observation import BACKLOG_CAP, J_CAP, WAIT_CAP
 from leo_envs.envs.green_offloading.radio import (
     BITS_PER_BYTE,
     link_rate_bps,
@@ -42,12 +48,6 @@ from leo_envs.envs.green_offloading.radio import (
     satellite_delay_s,
     server_delay_s,
 )
-from leo_envs.envs.green_offloading.energy import (
-    benchmark_terms_j,
-    site_energy_terms_j,
-    switching_terms_j,
-)
-from leo_envs.envs.green_offloading.observation import BACKLOG_CAP, J_CAP, WAIT_CAP
 
 
 class SiteState:

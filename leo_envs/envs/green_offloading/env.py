@@ -15,9 +15,9 @@ from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
-from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading import _kernel as kernel
 from leo_envs.envs.green_offloading._kernel import observe, run_slot
+from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.dynamics import (
     SiteState,
     base_delays,
@@ -249,7 +249,9 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )
         self._bounds = np.stack([low, high]).astype(np.float64)  # the Box, for the clip
         # sin, cos of the local hour at each slot counter 0..T (the last two columns)
-        angles = [2.0 * np.pi * ((t * cfg.slot_s) % 86400.0) / 86400.0 for t in range(cfg.n_slots + 1)]
+        angles = [
+            2.0 * np.pi * ((t * cfg.slot_s) % 86400.0) / 86400.0 for t in range(cfg.n_slots + 1)
+        ]
         self._hour_columns = np.array([[np.sin(a), np.cos(a)] for a in angles])
 
     # ------------------------------------------------------------------ API
@@ -577,7 +579,7 @@ class _SkyView:
     sat: NDArray[np.int64]  # [n_t, N, K] the table's satellites, C order
     sky_f: NDArray[np.float64]  # [4, n_t, N, K] elevation, SNR, zero-queue t_sat, link rate
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
-    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, else n_sat
+    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, then n_sat
     best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
 
     @classmethod
@@ -595,9 +597,7 @@ class _SkyView:
             sat=np.ascontiguousarray(sky.sat),
             sky_f=np.stack([sky.elevation_deg, sky.snr_db, t_sat0, rate]),
             coverage=coverage,
-            wait_index=np.ascontiguousarray(
-                np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat)
-            ),
+            wait_index=np.sort(np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat), axis=2),
             best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
         )
 
