@@ -286,9 +286,19 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         t = ep.t
         if t >= self.config.n_slots:
             raise RuntimeError("the episode is over (truncated); call reset()")
-        action = self._check_action(action)
-        st, sky_view, slot = ep.state, ep.sky_view, ep.slot
         obs = np.empty(self.layout.size, dtype=np.float32)
+        self._play_slot(self._check_action(action), obs)
+        ep.t = t + 1
+        reward, info = self._step_info(t)
+        return obs, reward, False, ep.t >= self.config.n_slots, info
+
+    def _play_slot(self, action: NDArray, obs: NDArray[np.float32]) -> None:
+        """Run slot ``ep.t`` of the episode under a shape-checked ``action`` (the compiled
+        slot checks its values before changing anything) and write the next observation
+        into ``obs``; the slot's record and sums land in the episode's arrays. ``ep.t`` is
+        not advanced."""
+        ep = self._episode
+        t, st, sky_view, slot = ep.t, ep.state, ep.sky_view, ep.slot
         status = run_slot(
             action, t, ep.arrivals, ep.traces.harvest_j, sky_view.sat, sky_view.sky_f,
             st.site, st.containers_on, st.sat, slot.obs_template, self._bounds,
@@ -298,9 +308,6 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )  # fmt: skip
         if status != kernel.ACTION_OK:
             self._action_error(action, status)  # raises; nothing has changed
-        ep.t = t + 1
-        reward, info = self._step_info(t)
-        return obs, reward, False, ep.t >= self.config.n_slots, info
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
