@@ -50,23 +50,24 @@ N_SUMS = 13
 ST_BATTERY, ST_LOCAL_BACKLOG, ST_UPLINK_BACKLOG, ST_RETRY = range(4)
 SAT_BACKLOG, SAT_CAPACITY, SAT_CAPACITY_FLOOR = range(3)
 
-# Float parameters (``params``), filled by ``kernel_params``.
+# Float parameters (``params``), filled by ``dynamics.slot_params``.
 (
-    P_DT, P_SIGMA, P_STEEPNESS, P_T_LOC0, P_RETRY_SHARE, P_SERVICE_S, P_BITS_PER_TASK,
-    P_SNR_THRESHOLD, P_BASE_POWER_W, P_SLOT_S, P_E_LD, P_E_DT, P_TASK_BYTES, P_IDLE_W,
-    P_BUSY_EXTRA_W, P_SWITCH_J, P_QUEUE_J, P_UP_BYTES, P_CAPACITY_J, P_ZETA, P_PHI,
-    P_N_SITES, P_BACKUP_REF_J, P_DROP_W, P_BACKUP_W, P_DELAY_W, P_ACTION_LOW,
-    P_ACTION_HIGH, P_LOAD_REF, P_LOCAL_CAPACITY, P_WAIT_CAP, P_J_CAP, P_BACKLOG_CAP,
-) = range(33)  # fmt: skip
-N_PARAMS = 33
+    P_DT, P_SIGMA, P_STEEPNESS, P_T_LOC0, P_RETRY_SHARE, P_SERVICE_S, P_SNR_THRESHOLD,
+    P_BASE_POWER_W, P_SLOT_S, P_E_LD, P_E_DT, P_TASK_BYTES, P_IDLE_W, P_BUSY_EXTRA_W,
+    P_SWITCH_J, P_QUEUE_J, P_UP_BYTES, P_CAPACITY_J, P_ZETA, P_PHI, P_N_SITES,
+    P_BACKUP_REF_J, P_DROP_W, P_BACKUP_W, P_DELAY_W, P_ACTION_LOW, P_ACTION_HIGH,
+    P_LOAD_REF, P_LOCAL_CAPACITY, P_WAIT_CAP, P_J_CAP, P_BACKLOG_CAP,
+) = range(32)  # fmt: skip
+N_PARAMS = 32
 
 # Integer flags (``flags``).
 F_DIRECT, F_BY_ELEVATION, F_BY_AGENT, F_POINTS, F_CONTAINERS, F_FIRST_STATE_COL = range(6)
 F_FEATURES = 6
 N_FLAGS = 7
 
-# Float sky tables (``sky_f`` [4, n_t, N, K]).
-SKY_ELEVATION, SKY_SNR, SKY_T_SAT0, SKY_RATE = range(4)
+# Float sky tables (``sky_f`` [4, n_t, N, K]): elevation deg, SNR dB, zero-queue satellite
+# delay s, uplink rate in tasks/s (link rate / bits per task).
+SKY_ELEVATION, SKY_SNR, SKY_T_SAT0, SKY_UPLINK_TASKS = range(4)
 
 ACTION_OK, ACTION_NOT_FINITE, ACTION_OUT_OF_RANGE = 0, 1, 2
 
@@ -333,7 +334,7 @@ def run_slot(
     arrivals,  # [T, S, N] new tasks per sub-step (float64)
     harvest,  # [T, N] PV energy per slot, J
     sat,  # [n_t, N, K] visible satellites (-1 padding)
-    sky_f,  # [4, n_t, N, K] elevation deg, SNR dB, zero-queue satellite delay s, rate bit/s
+    sky_f,  # [4, n_t, N, K] elevation deg, SNR dB, zero-queue satellite delay s, uplink tasks/s
     state_site,  # [4, N] in/out
     containers,  # [N] int64 in/out: G_on of the previous slot
     state_sat,  # [3, n_sat] in/out backlog; capacity tasks/s; capacity floored at 1e-12
@@ -365,7 +366,7 @@ def run_slot(
     n_sat = state_sat.shape[1]
     dt, sigma, steepness = params[P_DT], params[P_SIGMA], params[P_STEEPNESS]
     t_loc0, retry_share = params[P_T_LOC0], params[P_RETRY_SHARE]
-    service_s, bits_per_task = params[P_SERVICE_S], params[P_BITS_PER_TASK]
+    service_s = params[P_SERVICE_S]
     snr_threshold = params[P_SNR_THRESHOLD]
     direct = flags[F_DIRECT] != 0
     by_elevation = flags[F_BY_ELEVATION] != 0
@@ -429,6 +430,7 @@ def run_slot(
             # Serving satellite: AO queue rule, DO's highest elevation, or the agent's pick.
             best = -1
             best_score = np.inf
+            best_wait = -1.0  # the queue rule's wait of its pick (< 0: not computed)
             if by_agent:
                 best = agent_pick(sat[row, n], sky_f[SKY_SNR, row, n], snr_threshold, choice[n])
             else:
@@ -450,6 +452,7 @@ def run_slot(
                     if score < best_score:
                         best_score = score
                         best = k
+                        best_wait = wait
 
             no_sat = 0.0
             drop_sat = 0.0
@@ -461,8 +464,11 @@ def run_slot(
             else:
                 j = sat[row, n, best]
                 serving[s, n] = j
-                ul_rate = sky_f[SKY_RATE, row, n, best] / bits_per_task
-                w_sat = sat_backlog[j] / sat_capacity[j] if sat_capacity[j] > 0 else np.inf
+                ul_rate = sky_f[SKY_UPLINK_TASKS, row, n, best]
+                if best_wait >= 0.0:
+                    w_sat = best_wait
+                else:
+                    w_sat = sat_backlog[j] / sat_capacity[j] if sat_capacity[j] > 0 else np.inf
                 base_sat = sky_f[SKY_T_SAT0, row, n, best] + w_sat
                 if direct:  # devices' own terminals: no shared site uplink queue
                     p_sat = drop_probability_scalar(base_sat, sigma, steepness)

@@ -42,7 +42,6 @@ from leo_envs.envs.green_offloading.energy import (
 )
 from leo_envs.envs.green_offloading.observation import BACKLOG_CAP, J_CAP, WAIT_CAP
 from leo_envs.envs.green_offloading.radio import (
-    BITS_PER_BYTE,
     link_rate_bps,
     local_delay_s,
     satellite_delay_s,
@@ -290,7 +289,6 @@ def slot_params(
         (k.P_T_LOC0, t_loc0_s),
         (k.P_RETRY_SHARE, cfg.retry_share),
         (k.P_SERVICE_S, cfg.local_service_s),
-        (k.P_BITS_PER_TASK, cfg.task_up_bytes * BITS_PER_BYTE),
         (k.P_SNR_THRESHOLD, cfg.snr_threshold_db),
         (k.P_BASE_POWER_W, base_w),
         (k.P_SLOT_S, slot_s),

@@ -27,6 +27,7 @@ from leo_envs.envs.green_offloading.dynamics import (
     slot_params,
 )
 from leo_envs.envs.green_offloading.observation import SNR_SCALE_DB, ObservationLayout
+from leo_envs.envs.green_offloading.radio import BITS_PER_BYTE
 from leo_envs.envs.green_offloading.render import GreenFrame, render_ansi, render_rgb
 from leo_envs.envs.green_offloading.sky import SkyTable, sky_table
 from leo_envs.envs.green_offloading.tasks import (
@@ -584,7 +585,7 @@ class _SkyView:
 
     sky: SkyTable
     sat: NDArray[np.int64]  # [n_t, N, K] the table's satellites, C order
-    sky_f: NDArray[np.float64]  # [4, n_t, N, K] elevation, SNR, zero-queue t_sat, link rate
+    sky_f: NDArray[np.float64]  # [4, n_t, N, K] elevation, SNR, zero-queue t_sat, uplink tasks/s
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
     wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, then n_sat
     best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
@@ -602,7 +603,9 @@ class _SkyView:
         return cls(
             sky=sky,
             sat=np.ascontiguousarray(sky.sat),
-            sky_f=np.stack([sky.elevation_deg, sky.snr_db, t_sat0, rate]),
+            sky_f=np.stack(
+                [sky.elevation_deg, sky.snr_db, t_sat0, rate / (cfg.task_up_bytes * BITS_PER_BYTE)]
+            ),
             coverage=coverage,
             wait_index=np.sort(np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat), axis=2),
             best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
