@@ -401,10 +401,19 @@ def run_slot(
     retry = state_site[ST_RETRY]
     sat_backlog = state_sat[SAT_BACKLOG]
     sat_capacity = state_sat[SAT_CAPACITY]
+    # Only satellites with a backlog or new work change: ``busy`` lists them (``marked``),
+    # the other few hundred stay at max(0, 0 + 0 - c dt) = 0 and are skipped.
     inflow = np.zeros(n_sat)
+    marked = np.zeros(n_sat, dtype=np.bool_)
+    busy = np.empty(n_sat, dtype=np.int64)
+    n_busy = 0
+    for j in range(n_sat):
+        if sat_backlog[j] != 0.0:
+            marked[j] = True
+            busy[n_busy] = j
+            n_busy += 1
     for s in range(n_steps):
         row = t * n_steps + s
-        inflow[:] = 0.0
         for n in range(n_sites):
             new = arrivals[t, s, n]
             attempts = new + retry[n]
@@ -487,6 +496,10 @@ def run_slot(
                     sent = min(uplink_backlog[n] + served_sat, ul_rate * dt)
                     uplink_backlog[n] = uplink_backlog[n] + served_sat - sent
                 inflow[j] += sent
+                if not marked[j]:
+                    marked[j] = True
+                    busy[n_busy] = j
+                    n_busy += 1
 
             dropped = drop_loc + drop_sat + no_sat + rejected + stranded
             retry[n] = retry_share * dropped
@@ -505,8 +518,17 @@ def run_slot(
             )
             record[WORK, n] += done * service_s
             record[QUEUED, n] += local_backlog[n] + (0.0 if direct else uplink_backlog[n])
-        for j in range(n_sat):
+        still_busy = 0
+        for i in range(n_busy):
+            j = busy[i]
             sat_backlog[j] = max(0.0, sat_backlog[j] + inflow[j] - sat_capacity[j] * dt)
+            inflow[j] = 0.0
+            if sat_backlog[j] != 0.0:
+                busy[still_busy] = j
+                still_busy += 1
+            else:
+                marked[j] = False
+        n_busy = still_busy
 
     # Energy (eqs. 6-8), the no-management reference and the battery (eqs. 9-11) per site.
     for n in range(n_sites):
