@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -314,15 +314,22 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         not advanced."""
         ep = self._episode
         t, st, sky_view, slot = ep.t, ep.state, ep.sky_view, ep.slot
+        # Fresh small arrays per slot (the kernel fills them): info hands out read-only
+        # views of them, which then pin only this slot's numbers, not the episode's.
+        n, c = self.action_space.shape
+        record = np.empty((kernel.N_RECORD, n))
+        containers = np.empty(n, dtype=np.int64)
+        serving = np.empty((self.config.substeps_per_slot, n), dtype=np.int64)
+        played = np.empty((n, c), dtype=np.float32)
         status = run_slot(
             action, t, ep.arrivals, ep.traces.harvest_j, sky_view.sat, sky_view.sky_f,
             st.site, st.containers_on, st.sat, slot.obs_template, self._bounds,
             sky_view.wait_index, slot.j_tables, slot.need_containers, self._params,
-            self._flags, ep.record[t], ep.containers[t], ep.serving[t], ep.played[t],
-            ep.sums, obs,
+            self._flags, record, containers, serving, played, ep.sums, obs,
         )  # fmt: skip
         if status != kernel.ACTION_OK:
             self._action_error(action, status)  # raises; nothing has changed
+        ep.slots.append(_SlotOutput(record, containers, serving, played))
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
@@ -405,7 +412,6 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         )
         if self._sky_view is None or self._sky_view.sky is not sky:
             self._sky_view = _SkyView.build(cfg, sky)
-        s, t, c = cfg.substeps_per_slot, cfg.n_slots, self._action_columns
         return _Episode(
             task=task,
             traces=traces,
@@ -415,12 +421,6 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             initial=state.copy(),
             slot=self._slot_tables(traces, self._sky_view),
             arrivals=traces.arrivals.astype(np.float64),
-            # Per-slot outputs of the compiled slot; info hands out read-only views of
-            # them, so they are new arrays every episode.
-            record=np.zeros((t, kernel.N_RECORD, n)),
-            containers=np.zeros((t, n), dtype=np.int64),
-            serving=np.zeros((t, s, n), dtype=np.int64),
-            played=np.zeros((t, n, c), dtype=np.float32),
             sums=np.zeros(kernel.N_SUMS),
         )
 
@@ -519,12 +519,9 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             reward, objective, energy, bench, saving, delay, dropped, drop_rate, harvest,
             battery, backup, _, _,
         ) = ep.sums.tolist()  # fmt: skip
-        record, played = ep.record[t], ep.played[t]
-        record.flags.writeable = False  # its rows (and the views below) go out read-only
-        played.flags.writeable = False
-        containers, serving = ep.containers[t], ep.serving[t]
-        containers.flags.writeable = False
-        serving.flags.writeable = False
+        record, containers, serving, played = ep.slots[t]
+        for out in (record, containers, serving, played):
+            out.flags.writeable = False  # record's rows go out as read-only views
         info: dict[str, Any] = {
             "slot_s": cfg.slot_s,
             "elapsed_s": ep.t * cfg.slot_s,
@@ -542,7 +539,7 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
 
     def _frame(self) -> GreenFrame:
         ep, cfg = self._episode, self.config
-        records = ep.record[: ep.t]
+        records = [slot.record for slot in ep.slots]
 
         def series(fn):
             return np.array([fn(r) for r in records], dtype=np.float64)
@@ -647,12 +644,18 @@ class _Episode:
     initial: SiteState
     slot: _SlotTables
     arrivals: NDArray[np.float64]  # [T, S, N] traces.arrivals as floats
-    record: NDArray[np.float64]  # [T, R, N] per-slot site record (_kernel rows)
-    containers: NDArray[np.int64]  # [T, N] G_on per slot
-    serving: NDArray[np.int64]  # [T, S, N] serving satellite per sub-step
-    played: NDArray[np.float32]  # [T, N, C] shares applied
     sums: NDArray[np.float64]  # [N_SUMS] the last slot's sums and the running totals
     t: int = 0
+    slots: list[_SlotOutput] = field(default_factory=list)  # the played slots' outputs
+
+
+class _SlotOutput(NamedTuple):
+    """What the compiled slot wrote for one slot (read-only once the step returns)."""
+
+    record: NDArray[np.float64]  # [R, N] per-site record (_kernel rows)
+    containers: NDArray[np.int64]  # [N] G_on
+    serving: NDArray[np.int64]  # [S, N] serving satellite per sub-step (-1: none)
+    played: NDArray[np.float32]  # [N, C] shares applied
 
 
 OBSERVATION_ROWS = (

@@ -92,20 +92,21 @@ class GreenOffloadingVectorEnv(VectorEnv):
         for ep in episodes:
             ep.t = t + 1
         sums = np.stack([ep.sums for ep in episodes])
-        records = np.stack([ep.record[t] for ep in episodes])  # [M, R, N]
+        slots = [ep.slots[t] for ep in episodes]
+        records = np.stack([slot.record for slot in slots])  # [M, R, N]
         cfg = self.config
         infos: dict[str, Any] = {
             "slot_s": np.full(self.num_envs, cfg.slot_s),
             "elapsed_s": np.full(self.num_envs, (t + 1) * cfg.slot_s),
             **self._task_fields,
-            "played_action": np.stack([ep.played[t] for ep in episodes]),
+            "played_action": np.stack([slot.played for slot in slots]),
         }
         for column, key in enumerate(_SUM_KEYS, start=kernel.S_OBJECTIVE):
             infos[key] = sums[:, column]
         for row, key in enumerate(SITE_FLOAT_INFO_KEYS):
             infos[key] = records[:, row]
-        infos["site_containers_on"] = np.stack([ep.containers[t] for ep in episodes])
-        infos["site_serving_sats"] = np.stack([ep.serving[t] for ep in episodes])
+        infos["site_containers_on"] = np.stack([slot.containers for slot in slots])
+        infos["site_serving_sats"] = np.stack([slot.serving for slot in slots])
         self._task_fields["task_switched"] = np.zeros(self.num_envs, dtype=bool)
         truncated = np.full(self.num_envs, t + 1 >= cfg.n_slots)
         self._needs_reset = bool(truncated[0])
