@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from leo_envs.envs.green_offloading import _kernel as k
+import leo_envs.envs.green_offloading._kernel as k
 from leo_envs.envs.green_offloading._kernel import (
     SAT_BACKLOG,
     SAT_CAPACITY,

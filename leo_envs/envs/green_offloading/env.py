@@ -11,11 +11,11 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+import leo_envs.envs.green_offloading._kernel as kernel
 from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
-from leo_envs.envs.green_offloading import _kernel as kernel
 from leo_envs.envs.green_offloading._kernel import observe, run_slot
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.dynamics import (

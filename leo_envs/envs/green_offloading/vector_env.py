@@ -9,7 +9,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from leo_envs.envs.green_offloading import _kernel as kernel
+import leo_envs.envs.green_offloading._kernel as kernel
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.env import SITE_FLOAT_INFO_KEYS, GreenOffloadingEnv
 
