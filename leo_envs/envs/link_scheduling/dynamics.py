@@ -254,7 +254,8 @@ class LinkDynamics:
         """[B, T, J, K] power (W) each transmitter would deliver to each device, P_j h
         (eqs. 3, 14; ``models.links.received_power_w``), rounded as ``link_sinr`` rounds it."""
         gain = np.take(self._level_gain_flat, batch.levels + self._level_offset_u8, mode="clip")
-        return received_power_w(self.tx_power_w[:, None], batch.large * gain)
+        np.multiply(batch.large, gain, out=gain)  # in place: a fresh 1 MB array page-faults
+        return received_power_w(self.tx_power_w[:, None], gain)
 
     def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
         """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""
