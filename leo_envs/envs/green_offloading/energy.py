@@ -73,10 +73,8 @@ def benchmark_terms_j(
     """No-management reference energy of one slot (J, spec B3): all ``containers`` on,
     every arriving task served locally, no switching; see ``dynamics.benchmark_energy_j``."""
     work = np.minimum(arrived * service_s, containers * slot_s)
-    return (
-        base_power_w * slot_s
-        + device_j_per_byte * arrived * task_bytes
-        + server_j_per_byte * arrived * task_bytes
-        + slot_s * containers * idle_w
-        + busy_extra_w * work
-    )
+    energy_bs, energy_edge = site_energy_terms_j(
+        base_power_w, slot_s, device_j_per_byte, server_j_per_byte, task_bytes, idle_w,
+        busy_extra_w, 0.0, 0.0, 0.0, containers, containers, work, arrived, arrived, 0.0,
+    )  # fmt: skip
+    return energy_bs + energy_edge

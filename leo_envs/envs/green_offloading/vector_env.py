@@ -10,6 +10,7 @@ from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
 import leo_envs.envs.green_offloading._kernel as kernel
+from leo_envs.envs.common.config import MAX_VECTOR_ENVS, check_int
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.env import SITE_FLOAT_INFO_KEYS, GreenOffloadingEnv
 
@@ -44,8 +45,7 @@ class GreenOffloadingVectorEnv(VectorEnv):
     def __init__(
         self, num_envs: int = 1, config: GreenOffloadingConfig | None = None, **overrides: Any
     ) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        num_envs = check_int("num_envs", num_envs, 1, MAX_VECTOR_ENVS)
         overrides.pop("render_mode", None)
         self.envs = [GreenOffloadingEnv(config, **overrides) for _ in range(num_envs)]
         first = self.envs[0]

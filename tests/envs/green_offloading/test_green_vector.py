@@ -93,8 +93,8 @@ def test_reset_options_pin_a_task_per_sub_env_or_one_for_all():
 def test_num_envs_must_be_a_positive_integer():
     from leo_envs.envs.green_offloading.vector_env import GreenOffloadingVectorEnv
 
-    for bad in (0, -1, 2.0, True):
-        with pytest.raises(ValueError, match="num_envs"):
+    for bad in (0, -1, 2.0, True):  # wrong types are TypeErrors, as in every config check
+        with pytest.raises((TypeError, ValueError), match="num_envs"):
             GreenOffloadingVectorEnv(num_envs=bad, **SMALL)
     with pytest.raises(RuntimeError, match="reset"):
         GreenOffloadingVectorEnv(num_envs=1, **SMALL).step(np.zeros((1, 4, 3), np.float32))
