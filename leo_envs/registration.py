@@ -42,6 +42,9 @@ ENV_SPECS: dict[str, dict[str, Any]] = {
     },
     "leo_envs/GreenOffloading-v0": {
         "entry_point": "leo_envs.envs.green_offloading.env:GreenOffloadingEnv",
+        "vector_entry_point": (
+            "leo_envs.envs.green_offloading.vector_env:GreenOffloadingVectorEnv"
+        ),
         "max_episode_steps": None,
         "test_kwargs": {
             "n_sites": 3,

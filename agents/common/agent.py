@@ -168,7 +168,7 @@ class LinkAgent(ABC):
     # ------------------------------------------------------------------ Wolpertinger
     def candidates(self, obs_t: torch.Tensor) -> np.ndarray:
         """The env's k valid groups nearest to the actor's proto-action at this slot."""
-        with torch.no_grad():
+        with torch.inference_mode():
             proto = self.proto_action(obs_t, explore=self.args.explore and self.training)
         groups, _ = self.neighbors(
             self.env, proto.reshape(self.layout.n_tx, -1).double().numpy(), self.args.k
@@ -179,7 +179,7 @@ class LinkAgent(ABC):
         """argmax_a Q(s, a) over the candidate groups (the first one when there is one)."""
         if len(groups) == 1:
             return groups[0].copy()
-        with torch.no_grad():
+        with torch.inference_mode():
             q = self.q_groups(obs_t, torch.as_tensor(groups).unsqueeze(0))[0]
         return groups[int(torch.argmax(q))].copy()
 

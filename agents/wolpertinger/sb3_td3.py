@@ -16,8 +16,10 @@ that group. The Wolpertinger mapping lives in the algorithm:
   reset) falls back to TD3's own target action; terminal transitions do not bootstrap.
 
 ``predict`` returns proto-actions (the wrapper then plays the simple mapping), because the
-neighbourhood belongs to the env a prediction is made for, which ``predict`` does not see.
-Only one environment (``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
+neighbourhood belongs to the env a prediction is made for, which ``predict`` does not see;
+``predict_group(obs)`` is the Wolpertinger decision, without exploration, for an
+observation of the model's own env in its current slot. Only one environment
+(``DummyVecEnv`` of one ``ProtoActionWrapper``) is supported.
 """
 
 from __future__ import annotations
@@ -130,19 +132,30 @@ class WolpertingerTD3(TD3):
     def _sample_action(self, learning_starts: int, action_noise: Any = None, n_envs: int = 1):
         _, proto_scaled = super()._sample_action(learning_starts, action_noise, n_envs)
         proto = self.policy.unscale_action(proto_scaled)[0]
-        groups, _ = self.neighbors(self._base_env(), proto.reshape(self._n_tx, -1), self.k)
-        groups = np.asarray(groups[: self.k], dtype=np.int64)
+        groups, best = self._wolpertinger(self._last_obs, proto)
         self.replay_buffer.set_next_candidates(groups)
-        if len(groups) > 1:
-            with th.no_grad():
-                obs = self.policy.obs_to_tensor(self._last_obs)[0]
-                cands = th.as_tensor(self._links_scaled(groups), dtype=th.float32)
-                q = self.critic.q1_forward(obs.expand(len(groups), -1), cands)[:, 0]
-            best = groups[int(th.argmax(q))]
-        else:
-            best = groups[0]
         buffer_action = self._links_scaled(best[None])
         return self.policy.unscale_action(buffer_action), buffer_action
+
+    def predict_group(self, observation: np.ndarray) -> np.ndarray:
+        """The Wolpertinger decision for one observation of the model's env in its current
+        slot, without exploration: the actor's proto-action, the env's k nearest valid
+        groups, the one critic 1 scores highest (a group ``[J]`` in action encoding)."""
+        proto, _ = self.predict(observation, deterministic=True)
+        return self._wolpertinger(observation, proto)[1].copy()
+
+    def _wolpertinger(self, observation: Any, proto: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the env's k nearest valid groups to ``proto`` [J*K] in [0, 1], the one critic 1
+        scores highest at ``observation``), scored in one batched forward pass."""
+        groups, _ = self.neighbors(self._base_env(), proto.reshape(self._n_tx, -1), self.k)
+        groups = np.asarray(groups[: self.k], dtype=np.int64)
+        if len(groups) == 1:
+            return groups, groups[0]
+        with th.inference_mode():
+            obs = self.policy.obs_to_tensor(observation)[0]
+            cands = th.as_tensor(self._links_scaled(groups), dtype=th.float32)
+            q = self.critic.q1_forward(obs.expand(len(groups), -1), cands)[:, 0]
+        return groups, groups[int(th.argmax(q))]
 
     # ------------------------------------------------------------------ learning
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:

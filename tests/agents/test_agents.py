@@ -171,6 +171,43 @@ def _online_losses(agent, trainer, n):
 
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_decisions_equal_the_plain_no_grad_computation_while_learning(name):
+    """Same seed, same actions: an agent whose decisions (proto-action, the env's
+    neighbours, the critic's choice) run under ``torch.no_grad`` as plain code plays exactly
+    what ``act`` (inference mode) plays, step after step, exploring and learning."""
+
+    def plain(agent):
+        def candidates(obs_t):
+            with torch.no_grad():
+                proto = agent.proto_action(obs_t, explore=agent.args.explore and agent.training)
+            groups, _ = agent.neighbors(agent.env, proto.reshape(4, -1).double().numpy(), 4)
+            return np.asarray(groups[:4], dtype=np.int64)
+
+        def choose(obs_t, groups):
+            with torch.no_grad():
+                q = agent.q_groups(obs_t, torch.as_tensor(groups).unsqueeze(0))[0]
+            return groups[int(torch.argmax(q))].copy()
+
+        agent.candidates, agent.choose = candidates, choose
+        return agent
+
+    agents = [FACTORIES[name](k=4, learning_starts=8, batch_size=8) for _ in range(2)]
+    plain(agents[1])
+    envs = [make_env(n_devices=6, max_devices=6) for _ in agents]
+    actions = [[], []]
+    for agent, env, played in zip(agents, envs, actions, strict=True):
+        trainer = OnlineTrainer(agent, env)
+        trainer.start(seed=0)
+        act = agent.act
+        agent.act = lambda obs, info, act=act, played=played: (
+            played.append(act(obs, info)) or (played[-1])
+        )
+        trainer.run(20)
+    assert agents[0].n_updates > 0
+    np.testing.assert_array_equal(actions[0], actions[1])
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_save_load_continue_gives_identical_losses(name, tmp_path):
     env = make_env(scenario="user_churn", update_interval=20)
     agent = FACTORIES[name]()

@@ -59,3 +59,23 @@ def test_wolpertinger_td3_learns_with_next_state_candidates():
 def test_wolpertinger_td3_needs_the_proto_wrapper():
     with pytest.raises(TypeError, match="ProtoActionWrapper"):
         WolpertingerTD3("MlpPolicy", gym.make("Pendulum-v1"))
+
+
+def test_predict_group_plays_the_candidate_critic_1_scores_highest():
+    model = _model(k=5)
+    model.learn(40)  # past learning_starts: trained a little
+    env = model.env.envs[0].unwrapped
+    obs, _ = env.reset(seed=3)
+    for _ in range(4):
+        proto, _ = model.predict(obs, deterministic=True)
+        cands, _ = brute_force_neighbors(env, proto.reshape(4, -1).astype(float), 5)
+        links = torch.as_tensor(groups_to_links(cands, 3).reshape(len(cands), -1) * 2.0 - 1.0)
+        with torch.no_grad():
+            obs_t = torch.as_tensor(obs, dtype=torch.float32).expand(len(cands), -1)
+            q = model.critic.q1_forward(obs_t, links)[:, 0]
+        group = model.predict_group(obs)
+        np.testing.assert_array_equal(group, cands[int(torch.argmax(q))])
+        assert len(cands) >= 2
+        obs, _, terminated, _, _ = env.step(group)
+        if terminated:
+            obs, _ = env.reset()

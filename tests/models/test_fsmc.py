@@ -90,3 +90,20 @@ def test_static_fading_chain_is_absorbing_with_equiprobable_levels():
     chain = fsmc.build_fsmc(8, fsmc.doppler_correlation(0.0, 0.1), None)  # no Doppler
     np.testing.assert_allclose(chain.transition, np.eye(8))
     np.testing.assert_allclose(chain.stationary, 1 / 8, atol=0.02)
+
+
+def test_fading_paths_write_into_out_arrays():
+    chain = fsmc.build_fsmc(4, 0.9, None, seed=5)
+    tables = fsmc.sampler_tables([chain], np.log10(chain.level_gain)[None].astype(np.float32))
+    uniforms = np.random.default_rng(3).integers(0, 2**16, (2, 6, 1, 9), dtype=np.uint16)
+    expected = fsmc.fading_paths(tables, uniforms)
+    out = np.zeros(uniforms.shape, np.uint8), np.zeros(uniforms.shape, np.float32)
+    returned = fsmc.fading_paths(tables, uniforms, out)
+    assert returned[0] is out[0] and returned[1] is out[1]
+    np.testing.assert_array_equal(out[0], expected[0])
+    np.testing.assert_array_equal(out[1], expected[1])
+    strided = np.zeros((2, 6, 1, 18), np.uint8)[..., ::2]
+    with pytest.raises(ValueError, match="C-contiguous"):
+        fsmc.fading_paths(tables, uniforms, (strided, out[1]))
+    with pytest.raises(ValueError, match="shape"):
+        fsmc.fading_paths(tables, uniforms, (out[0][:1], out[1]))

@@ -83,6 +83,10 @@ def _range_text(low: float, high: float, low_open: bool = False, high_open: bool
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
+#: Most sub-envs a native vector env accepts (``num_envs``): a bound, so a typo fails fast.
+MAX_VECTOR_ENVS = 1 << 20
+
+
 def check_int(name: str, value: Any, low: int, high: int) -> int:
     """``value`` as an int in [low, high], else TypeError/ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -1,8 +1,8 @@
 """One 15-minute slot of GreenOffloading-v0 for all N sites at once (paper 003, Sec. 2-3).
 
 The ``substep_s`` sub-steps inside the slot (queues, arrivals and the serving satellite
-change every sub-step, spec B5) run in a compiled loop over sub-steps and sites
-(``_kernel.run_substeps``); energy and battery are then vectorised over sites here.
+change every sub-step, spec B5), then energy, battery and the next observation, run in one
+compiled call per slot (``_kernel.run_slot``, with its parameters from ``slot_params``).
 
 Per sub-step and site: arrivals plus retries are admitted (share ``admit``), split between
 the local containers and a satellite (share ``share``), and each part meets a fluid
@@ -20,93 +20,81 @@ Energy follows eqs. (6)-(8) with spec B2's concrete terms; the battery eqs. (9)-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import NDArray
 
+import leo_envs.envs.green_offloading._kernel as k
 from leo_envs.envs.green_offloading._kernel import (
-    ARRIVED,
-    ATTEMPTS,
-    DELAY_SUM,
-    DROP_NO_SAT,
-    DROPPED,
-    EXCESS_SUM,
-    LOCAL,
-    N_TOTALS,
-    QUEUED,
-    REJECTED,
-    SAT,
-    WORK,
+    SAT_BACKLOG,
+    SAT_CAPACITY,
+    SAT_CAPACITY_FLOOR,
+    ST_BATTERY,
+    ST_LOCAL_BACKLOG,
+    ST_RETRY,
+    ST_UPLINK_BACKLOG,
     queue_drop_array,
-    run_substeps,
 )
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
+from leo_envs.envs.green_offloading.energy import (
+    benchmark_terms_j,
+    site_energy_terms_j,
+    switching_terms_j,
+)
+from leo_envs.envs.green_offloading.observation import BACKLOG_CAP, J_CAP, WAIT_CAP
 from leo_envs.envs.green_offloading.radio import (
-    BITS_PER_BYTE,
     link_rate_bps,
     local_delay_s,
     satellite_delay_s,
     server_delay_s,
 )
-from leo_envs.envs.green_offloading.sky import SkyTable
-from leo_envs.models.battery import battery_update
 
 
-@dataclass
 class SiteState:
-    """Mutable state of the N sites and of the satellites they use."""
+    """Mutable state of the N sites and of the satellites they use, packed for the compiled
+    slot: ``site`` [4, N] (rows ``_kernel.ST_*``), ``containers_on`` [N] int64 (G_on of the
+    previous slot), ``sat`` [3, n_sat] (rows ``_kernel.SAT_*``). The named attributes are
+    views of these arrays."""
 
-    battery_j: NDArray[np.float64]  # [N]
-    containers_on: NDArray[np.int64]  # [N] G_on of the previous slot
-    local_backlog: NDArray[np.float64]  # [N] tasks waiting in the site MEC
-    uplink_backlog: NDArray[np.float64]  # [N] tasks waiting for the site's Starlink uplink
-    retry: NDArray[np.float64]  # [N] dropped tasks retrying in the next sub-step
-    sat_backlog: NDArray[np.float64]  # [n_sat] our tasks waiting on each satellite
-    sat_capacity_rate: NDArray[np.float64]  # [n_sat] tasks/s left by background load
+    def __init__(self, site: NDArray, containers_on: NDArray, sat: NDArray) -> None:
+        self.site = site
+        self.containers_on = containers_on
+        self.sat = sat
+
+    @classmethod
+    def initial(
+        cls,
+        battery_j: NDArray[np.float64],
+        containers_on: NDArray[np.int64],
+        sat_capacity_rate: NDArray[np.float64],
+    ) -> SiteState:
+        """Empty queues, the given batteries (J), containers and satellite capacities (tasks/s)."""
+        site = np.zeros((4, battery_j.shape[0]))
+        site[ST_BATTERY] = battery_j
+        sat = np.zeros((3, sat_capacity_rate.shape[0]))
+        sat[SAT_CAPACITY] = sat_capacity_rate
+        sat[SAT_CAPACITY_FLOOR] = np.maximum(sat_capacity_rate, 1e-12)  # the wait ratio's
+        return cls(site, np.array(containers_on, dtype=np.int64), sat)
+
+    battery_j = property(lambda self: self.site[ST_BATTERY], doc="[N] stored energy, J")
+    local_backlog = property(
+        lambda self: self.site[ST_LOCAL_BACKLOG], doc="[N] tasks waiting in the site MEC"
+    )
+    uplink_backlog = property(
+        lambda self: self.site[ST_UPLINK_BACKLOG],
+        doc="[N] tasks waiting for the site's Starlink uplink",
+    )
+    retry = property(
+        lambda self: self.site[ST_RETRY], doc="[N] dropped tasks retrying in the next sub-step"
+    )
+    sat_backlog = property(
+        lambda self: self.sat[SAT_BACKLOG], doc="[n_sat] our tasks waiting on each satellite"
+    )
+    sat_capacity_rate = property(
+        lambda self: self.sat[SAT_CAPACITY], doc="[n_sat] tasks/s left by background load"
+    )
 
     def copy(self) -> SiteState:
-        return SiteState(**{k: v.copy() for k, v in self.__dict__.items()})
-
-
-@dataclass
-class SlotResult:
-    """Per-site outcome of one slot (arrays [N]); totals in tasks and joules."""
-
-    arrived: NDArray
-    attempts: NDArray
-    local: NDArray
-    sat: NDArray
-    dropped: NDArray
-    drop_no_sat: NDArray
-    rejected: NDArray
-    delay_sum_s: NDArray
-    delay_excess_sum_s: NDArray
-    energy_j: NDArray  # beta^site, eq. (6)
-    energy_bs_j: NDArray  # beta^bs, eq. (7)
-    energy_edge_j: NDArray  # beta^edg, eq. (8)
-    energy_bench_j: NDArray  # no-management reference
-    harvest_j: NDArray
-    battery_j: NDArray
-    backup_j: NDArray
-    spilled_j: NDArray
-    lost_j: NDArray
-    used_green_j: NDArray
-    containers_on: NDArray
-    serving_sats: NDArray  # [S, N] satellite per sub-step (-1: none)
-
-    served: NDArray = field(init=False)  # local + sat
-    mean_delay_s: NDArray = field(init=False)  # delay_sum_s / served (0 where none served)
-
-    def __post_init__(self) -> None:
-        # The env hands these arrays out through ``info`` and keeps them for render():
-        # read-only once built, so no view per array and step is needed.
-        self.served = self.local + self.sat
-        self.mean_delay_s = np.divide(
-            self.delay_sum_s, self.served, out=np.zeros_like(self.served), where=self.served > 0
-        )
-        for value in self.__dict__.values():
-            value.setflags(write=False)
+        return SiteState(self.site.copy(), self.containers_on.copy(), self.sat.copy())
 
 
 QUEUE_POINTS = 4
@@ -147,9 +135,9 @@ def queue_drop(
     return share.reshape(shape), delay.reshape(shape)
 
 
-def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
-    """Zero-queue local delay (scalar) and satellite delay/uplink rate per table entry."""
-    t_loc = float(
+def local_base_delay_s(cfg: GreenOffloadingConfig) -> float:
+    """Zero-queue local delay t_loc (s), eq. (13) with eq. (12)'s server delay."""
+    return float(
         local_delay_s(
             cfg.task_up_bytes,
             cfg.task_down_bytes,
@@ -158,6 +146,10 @@ def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
             server_delay_s(cfg.task_up_bytes, cfg.server_rate_bps, cfg.local_service_s, 0.0),
         )
     )
+
+
+def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
+    """Zero-queue local delay (scalar) and satellite delay/uplink rate per table entry."""
     rate = link_rate_bps(snr_db, cfg.bandwidth_hz)
     t_sat = satellite_delay_s(
         cfg.task_up_bytes,
@@ -169,116 +161,7 @@ def base_delays(cfg: GreenOffloadingConfig, snr_db: NDArray, range_km: NDArray):
         access_s=cfg.access_s,
         path=cfg.sat_path,
     )
-    return t_loc, np.where(np.isfinite(snr_db), t_sat, np.inf), rate
-
-
-def simulate_slot(
-    cfg: GreenOffloadingConfig,
-    state: SiteState,
-    action: NDArray[np.float64],
-    arrivals: NDArray[np.float64],
-    harvest_j: NDArray[np.float64],
-    sky: SkyTable,
-    sky_offset: int,
-    base: tuple,
-) -> SlotResult:
-    """Advance ``state`` in place by one slot under ``action`` [N, 3] = (admit share,
-    satellite share of admitted, active-container fraction), all in [0, 1], plus a 4th
-    column, the satellite choice, when ``cfg.sat_selection == 'agent'`` (``_kernel.agent_pick``).
-
-    ``arrivals`` [S, N] are the sub-steps' new tasks, ``harvest_j`` [N] the slot's PV energy,
-    ``sky_offset`` the first sub-step's row in ``sky``, ``base`` from ``base_delays``.
-    """
-    n = state.battery_j.shape[0]
-    admit, share, frac = action[:, 0], action[:, 1], action[:, 2]
-    by_agent = cfg.sat_selection == "agent"
-    # The agent's satellite choice (4th column); the kernel ignores it unless by_agent.
-    choice = np.ascontiguousarray(action[:, 3] if by_agent else admit)
-    g_prev = state.containers_on
-    g_on = np.rint(frac * cfg.containers_per_site).astype(np.int64)
-    t_loc0, t_sat0, sat_rate_bps = base
-    direct = cfg.sat_path == "direct"
-    rows = slice(sky_offset, sky_offset + arrivals.shape[0])
-    totals = np.zeros((N_TOTALS, n))
-    serving = np.empty((arrivals.shape[0], n), dtype=np.int64)
-    run_substeps(
-        np.ascontiguousarray(arrivals, dtype=np.float64),
-        np.ascontiguousarray(admit),
-        np.ascontiguousarray(share),
-        g_on / cfg.local_service_s,
-        sky.sat[rows],
-        sky.elevation_deg[rows],
-        sky.snr_db[rows],
-        t_sat0[rows],
-        sat_rate_bps[rows],
-        state.local_backlog,
-        state.uplink_backlog,
-        state.retry,
-        state.sat_backlog,
-        state.sat_capacity_rate,
-        float(cfg.substep_s),
-        float(cfg.delay_bound_s),
-        float(cfg.drop_steepness),
-        float(t_loc0),
-        float(cfg.retry_share),
-        float(cfg.local_service_s),
-        cfg.task_up_bytes * BITS_PER_BYTE,
-        float(cfg.snr_threshold_db),
-        direct,
-        cfg.sat_selection == "elevation",
-        by_agent,
-        choice,
-        QUEUE_POINTS,
-        totals,
-        serving,
-    )
-    totals.setflags(write=False)  # its rows go into the (read-only) result
-    zeros = np.zeros(n)
-    energy_bs, energy_edge = slot_energy_j(
-        cfg,
-        g_on=g_on,
-        g_prev=g_prev,
-        work_container_s=totals[WORK],
-        device_tasks=zeros if direct else totals[LOCAL] + totals[SAT],
-        server_tasks=totals[LOCAL],
-        queued_task_substeps=totals[QUEUED],
-    )
-    energy = energy_bs + energy_edge
-    bench = benchmark_energy_j(cfg, totals[ARRIVED])
-    # Inputs are valid by construction: skip battery_step's argument checks.
-    step = battery_update(
-        state.battery_j,
-        harvest_j,
-        energy,
-        cfg.battery_capacity_j,
-        cfg.self_discharge_per_slot,
-        cfg.charge_efficiency,
-    )
-    state.battery_j = step.level_j
-    state.containers_on = g_on
-    return SlotResult(
-        arrived=totals[ARRIVED],
-        attempts=totals[ATTEMPTS],
-        local=totals[LOCAL],
-        sat=totals[SAT],
-        dropped=totals[DROPPED],
-        drop_no_sat=totals[DROP_NO_SAT],
-        rejected=totals[REJECTED],
-        delay_sum_s=totals[DELAY_SUM],
-        delay_excess_sum_s=totals[EXCESS_SUM],
-        energy_j=energy,
-        energy_bs_j=energy_bs,
-        energy_edge_j=energy_edge,
-        energy_bench_j=bench,
-        harvest_j=np.array(harvest_j, dtype=np.float64),
-        battery_j=step.level_j.copy(),
-        backup_j=step.deficit_j,
-        spilled_j=step.spilled_j,
-        lost_j=step.lost_j,
-        used_green_j=step.used_j,
-        containers_on=g_on.copy(),
-        serving_sats=serving,
-    )
+    return local_base_delay_s(cfg), np.where(np.isfinite(snr_db), t_sat, np.inf), rate
 
 
 def slot_energy_j(
@@ -298,42 +181,47 @@ def slot_energy_j(
     beta^edg = tau G_on P_idle + (P_max - P_idle) W + e_sw |G_on(t) - G_on(t-1)|
     + e_qu x queued bytes (beta_ch = 0), with W the busy container-seconds.
     Spec B7: G_on 3 -> 5, W = 2250 s, e_* = 0 -> 54,540 J and 33,850 J.
+    (``energy.site_energy_terms_j`` holds the arithmetic, shared with the compiled slot.)
     """
-    tau = cfg.slot_s
-    task_bytes = cfg.task_up_bytes + cfg.task_down_bytes
-    energy_bs = (
-        (cfg.bs_power_w + cfg.sat_antenna_power_w) * tau
-        + cfg.device_link_j_per_byte * np.asarray(device_tasks) * task_bytes
-        + cfg.server_link_j_per_byte * np.asarray(server_tasks) * task_bytes
+    return site_energy_terms_j(
+        *energy_constants(cfg)[:-1],
+        cfg.switch_energy_j,
+        cfg.queue_j_per_byte,
+        cfg.task_up_bytes,
+        np.asarray(g_on),
+        np.asarray(g_prev),
+        np.asarray(work_container_s),
+        np.asarray(device_tasks),
+        np.asarray(server_tasks),
+        np.asarray(queued_task_substeps),
     )
-    energy_edge = (
-        tau * np.asarray(g_on) * cfg.container_idle_w
-        + (cfg.container_max_w - cfg.container_idle_w) * np.asarray(work_container_s)
-        + switching_energy_j(cfg, g_on, g_prev)
-        + cfg.queue_j_per_byte * np.asarray(queued_task_substeps) * cfg.task_up_bytes
+
+
+def energy_constants(cfg: GreenOffloadingConfig) -> tuple[float, ...]:
+    """The config's energy constants in the argument order of ``energy.site_energy_terms_j``
+    and ``energy.benchmark_terms_j``: (beta_0 + beta_sat W, tau s, e_ld J/B, e_dt J/B,
+    task bytes up + down, P_idle W, P_max - P_idle W), then G (containers per site)."""
+    return (
+        cfg.bs_power_w + cfg.sat_antenna_power_w,
+        cfg.slot_s,
+        cfg.device_link_j_per_byte,
+        cfg.server_link_j_per_byte,
+        cfg.task_up_bytes + cfg.task_down_bytes,
+        cfg.container_idle_w,
+        cfg.container_max_w - cfg.container_idle_w,
+        cfg.containers_per_site,
     )
-    return energy_bs, energy_edge
 
 
 def switching_energy_j(cfg: GreenOffloadingConfig, g_on: NDArray, g_prev: NDArray) -> NDArray:
     """e_sw |G_on(t) - G_on(t-1)| (J), the switching term of eq. (8)."""
-    return cfg.switch_energy_j * np.abs(np.asarray(g_on) - np.asarray(g_prev))
+    return switching_terms_j(cfg.switch_energy_j, np.asarray(g_on), np.asarray(g_prev))
 
 
 def benchmark_energy_j(cfg: GreenOffloadingConfig, arrived: NDArray) -> NDArray:
     """No-management reference of one slot (the savings denominator, spec B3): all G
     containers on, every arriving task served locally, no switching."""
-    tau = cfg.slot_s
-    task_bytes = cfg.task_up_bytes + cfg.task_down_bytes
-    g = cfg.containers_per_site
-    work = np.minimum(arrived * cfg.local_service_s, g * tau)
-    return (
-        (cfg.bs_power_w + cfg.sat_antenna_power_w) * tau
-        + cfg.device_link_j_per_byte * arrived * task_bytes
-        + cfg.server_link_j_per_byte * arrived * task_bytes
-        + tau * g * cfg.container_idle_w
-        + (cfg.container_max_w - cfg.container_idle_w) * work
-    )
+    return benchmark_terms_j(*energy_constants(cfg), cfg.local_service_s, np.asarray(arrived))
 
 
 def provisioned_containers(
@@ -384,3 +272,57 @@ def expected_site_energy_parts_j(
         server_tasks=local,
         queued_task_substeps=np.zeros_like(load),
     )
+
+
+def slot_params(
+    cfg: GreenOffloadingConfig, t_loc0_s: float, action_tolerance: float, features_per_site: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The float parameters and integer flags of ``_kernel.run_slot`` / ``observe`` (their
+    ``P_*`` and ``F_*`` slots) from the config, the zero-queue local delay ``t_loc0_s``
+    (``base_delays``), the action tolerance and the observation's features per site."""
+    params = np.zeros(k.N_PARAMS)
+    base_w, slot_s, e_ld, e_dt, task_bytes, idle_w, busy_extra_w, _ = energy_constants(cfg)
+    for index, value in (
+        (k.P_DT, cfg.substep_s),
+        (k.P_SIGMA, cfg.delay_bound_s),
+        (k.P_STEEPNESS, cfg.drop_steepness),
+        (k.P_T_LOC0, t_loc0_s),
+        (k.P_RETRY_SHARE, cfg.retry_share),
+        (k.P_SERVICE_S, cfg.local_service_s),
+        (k.P_SNR_THRESHOLD, cfg.snr_threshold_db),
+        (k.P_BASE_POWER_W, base_w),
+        (k.P_SLOT_S, slot_s),
+        (k.P_E_LD, e_ld),
+        (k.P_E_DT, e_dt),
+        (k.P_TASK_BYTES, task_bytes),
+        (k.P_IDLE_W, idle_w),
+        (k.P_BUSY_EXTRA_W, busy_extra_w),
+        (k.P_SWITCH_J, cfg.switch_energy_j),
+        (k.P_QUEUE_J, cfg.queue_j_per_byte),
+        (k.P_UP_BYTES, cfg.task_up_bytes),
+        (k.P_CAPACITY_J, cfg.battery_capacity_j),
+        (k.P_ZETA, cfg.self_discharge_per_slot),
+        (k.P_PHI, cfg.charge_efficiency),
+        (k.P_N_SITES, cfg.n_sites),
+        (k.P_BACKUP_REF_J, cfg.backup_energy_ref_j),
+        (k.P_DROP_W, cfg.drop_weight),
+        (k.P_BACKUP_W, cfg.backup_weight),
+        (k.P_DELAY_W, cfg.delay_weight),
+        (k.P_ACTION_LOW, -1.0 - action_tolerance),
+        (k.P_ACTION_HIGH, 1.0 + action_tolerance),
+        (k.P_LOAD_REF, max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)),
+        (k.P_LOCAL_CAPACITY, cfg.containers_per_site * cfg.slot_s / cfg.local_service_s),
+        (k.P_WAIT_CAP, WAIT_CAP),
+        (k.P_J_CAP, J_CAP),
+        (k.P_BACKLOG_CAP, BACKLOG_CAP),
+    ):
+        params[index] = value
+    flags = np.zeros(k.N_FLAGS, dtype=np.int64)
+    flags[k.F_DIRECT] = cfg.sat_path == "direct"
+    flags[k.F_BY_ELEVATION] = cfg.sat_selection == "elevation"
+    flags[k.F_BY_AGENT] = cfg.sat_selection == "agent"
+    flags[k.F_POINTS] = QUEUE_POINTS
+    flags[k.F_CONTAINERS] = cfg.containers_per_site
+    flags[k.F_FIRST_STATE_COL] = 1 + 3 * cfg.forecast_horizon
+    flags[k.F_FEATURES] = features_per_site
+    return params, flags

@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 import functools
-import math
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
 
+import leo_envs.envs.green_offloading._kernel as kernel
 from leo_envs.envs.common.card import fill_card
 from leo_envs.envs.common.info import read_only
 from leo_envs.envs.common.render import check_render_mode
 from leo_envs.envs.common.task_api import TaskEnvMixin
+from leo_envs.envs.green_offloading._kernel import observe, run_slot
 from leo_envs.envs.green_offloading.config import GreenOffloadingConfig
 from leo_envs.envs.green_offloading.dynamics import (
     SiteState,
-    SlotResult,
     base_delays,
     expected_site_energy_parts_j,
+    local_base_delay_s,
     provisioned_containers,
-    simulate_slot,
-    switching_energy_j,
+    slot_params,
 )
-from leo_envs.envs.green_offloading.observation import (
-    BACKLOG_CAP,
-    J_CAP,
-    SNR_SCALE_DB,
-    WAIT_CAP,
-    ObservationLayout,
-)
+from leo_envs.envs.green_offloading.observation import SNR_SCALE_DB, ObservationLayout
+from leo_envs.envs.green_offloading.radio import BITS_PER_BYTE
 from leo_envs.envs.green_offloading.render import GreenFrame, render_ansi, render_rgb
 from leo_envs.envs.green_offloading.sky import SkyTable, sky_table
 from leo_envs.envs.green_offloading.tasks import (
@@ -219,6 +214,20 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
     and forecast traces, sub-step arrivals, the satellite table with SNR, satellite
     capacities) for look-ahead planners and oracles.
 
+    ## Vectorized environment
+
+    `gym.make_vec("leo_envs/GreenOffloading-v0", num_envs=n,
+    vectorization_mode="vector_entry_point")` returns `GreenOffloadingVectorEnv`: n episodes
+    in lockstep (batched arrays in and out, `NEXT_STEP` autoreset) that agree with n single
+    envs seeded `seed, seed+1, ...`.
+
+    ## Performance
+
+    One step is one compiled call (`_kernel.run_slot`: the sub-steps, energy, battery,
+    reward sums and the next observation); a reset draws the episode's T x S x N Poisson
+    arrivals with numpy (exactly its stream), about as costly per step as the slot itself.
+    `python benchmarks/green_offloading.py` measures both against CartPole-v1.
+
     ## Version History
 
     * v0: initial release.
@@ -250,11 +259,15 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self._load_ref = max(cfg.peak_arrival_rate * cfg.slot_s, 1e-9)
         self._episode: _Episode | None = None
         self._sky_view: _SkyView | None = None
-        # The observation is assembled in this float64 buffer, then clipped into a fresh
-        # float32 array (the buffer is never handed out).
-        self._obs_buffer = np.zeros(self.layout.size)
-        self._obs_low64 = low.astype(np.float64)
-        self._obs_high64 = high.astype(np.float64)
+        self._params, self._flags = slot_params(
+            cfg, local_base_delay_s(cfg), ACTION_TOLERANCE, self.layout.features_per_site
+        )
+        self._bounds = np.stack([low, high]).astype(np.float64)  # the Box, for the clip
+        # sin, cos of the local hour at each slot counter 0..T (the last two columns)
+        angles = [
+            2.0 * np.pi * ((t * cfg.slot_s) % 86400.0) / 86400.0 for t in range(cfg.n_slots + 1)
+        ]
+        self._hour_columns = np.array([[np.sin(a), np.cos(a)] for a in angles])
 
     # ------------------------------------------------------------------ API
     def reset(
@@ -267,8 +280,15 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         self._episode = self._new_episode(self._schedule.task)
         # The task id is a content hash: computed once per episode, not per step.
         self._task_fields = self._schedule.info_fields()
-        obs = self._observation()
-        info = self._info(None, None, np.zeros(self.action_space.shape))
+        ep, st = self._episode, self._episode.state
+        obs = np.empty(self.layout.size, dtype=np.float32)
+        j_ratio = np.empty(self.config.n_sites)
+        observe(
+            0, ep.slot.obs_template, self._bounds, st.site, st.containers_on, st.sat,
+            ep.sky_view.wait_index, ep.slot.j_tables, ep.slot.need_containers,
+            ep.slot.first_load, self._params, self._flags, j_ratio, obs,
+        )  # fmt: skip
+        info = self._reset_info(j_ratio)
         self._task_fields = {**self._task_fields, "task_switched": False}  # only at reset
         return obs, info
 
@@ -278,29 +298,38 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         ep = self._episode
         if ep is None:
             raise RuntimeError("call reset() before step()")
-        cfg = self.config
-        if ep.t >= cfg.n_slots:
+        t = ep.t
+        if t >= self.config.n_slots:
             raise RuntimeError("the episode is over (truncated); call reset()")
-        played = self._check_action(action)
-        t, s = ep.t, cfg.substeps_per_slot
-        result = simulate_slot(
-            cfg,
-            ep.state,
-            played,
-            ep.traces.arrivals[t].astype(np.float64),
-            ep.traces.harvest_j[t],
-            ep.sky,
-            t * s,
-            ep.sky_view.base,
-        )
-        ep.results.append(result)
-        sums = _SlotSums.of(result)
-        ep.energy_total_j += sums.energy_j
-        ep.bench_total_j += sums.bench_j
-        ep.t += 1
-        reward = self._reward(sums)
-        obs = self._observation()
-        return obs, reward, False, ep.t >= cfg.n_slots, self._info(result, sums, played)
+        obs = np.empty(self.layout.size, dtype=np.float32)
+        self._play_slot(self._check_action(action), obs)
+        ep.t = t + 1
+        reward, info = self._step_info(t)
+        return obs, reward, False, ep.t >= self.config.n_slots, info
+
+    def _play_slot(self, action: NDArray, obs: NDArray[np.float32]) -> None:
+        """Run slot ``ep.t`` of the episode under a shape-checked ``action`` (the compiled
+        slot checks its values before changing anything) and write the next observation
+        into ``obs``; the slot's record and sums land in the episode's arrays. ``ep.t`` is
+        not advanced."""
+        ep = self._episode
+        t, st, sky_view, slot = ep.t, ep.state, ep.sky_view, ep.slot
+        # Fresh small arrays per slot (the kernel fills them): info hands out read-only
+        # views of them, which then pin only this slot's numbers, not the episode's.
+        n, c = self.action_space.shape
+        record = np.empty((kernel.N_RECORD, n))
+        containers = np.empty(n, dtype=np.int64)
+        serving = np.empty((self.config.substeps_per_slot, n), dtype=np.int64)
+        played = np.empty((n, c), dtype=np.float32)
+        status = run_slot(
+            action, t, ep.arrivals, ep.traces.harvest_j, sky_view.sat, sky_view.sky_f,
+            st.site, st.containers_on, st.sat, slot.obs_template, self._bounds,
+            sky_view.wait_index, slot.j_tables, slot.need_containers, self._params,
+            self._flags, record, containers, serving, played, ep.sums, obs,
+        )  # fmt: skip
+        if status != kernel.ACTION_OK:
+            self._action_error(action, status)  # raises; nothing has changed
+        ep.slots.append(_SlotOutput(record, containers, serving, played))
 
     def render(self) -> str | NDArray[np.uint8] | None:
         if self.render_mode is None or self._episode is None:
@@ -376,25 +405,23 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
                 sky.n_sat, 0.5 * (cfg.sat_background_low + cfg.sat_background_high)
             )
         n = cfg.n_sites
-        state = SiteState(
+        state = SiteState.initial(
             battery_j=np.full(n, cfg.initial_battery_fraction * cfg.battery_capacity_j),
             containers_on=np.full(n, cfg.containers_per_site, dtype=np.int64),
-            local_backlog=np.zeros(n),
-            uplink_backlog=np.zeros(n),
-            retry=np.zeros(n),
-            sat_backlog=np.zeros(sky.n_sat),
             sat_capacity_rate=cfg.sat_containers / cfg.sat_service_s * (1.0 - background),
         )
         if self._sky_view is None or self._sky_view.sky is not sky:
             self._sky_view = _SkyView.build(cfg, sky)
         return _Episode(
-            task,
-            traces,
-            sky,
-            self._sky_view,
-            state,
-            state.copy(),
-            self._slot_tables(traces, self._sky_view),
+            task=task,
+            traces=traces,
+            sky=sky,
+            sky_view=self._sky_view,
+            state=state,
+            initial=state.copy(),
+            slot=self._slot_tables(traces, self._sky_view),
+            arrivals=traces.arrivals.astype(np.float64),
+            sums=np.zeros(kernel.N_SUMS),
         )
 
     def _slot_tables(self, traces: EpisodeTraces, sky_view: _SkyView) -> _SlotTables:
@@ -417,25 +444,35 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
         # harvest is zero before the first slot.
         n_slots, c = cfg.n_slots, 1 + 3 * h  # c: first column after the forecasts
         rows = np.minimum(np.arange(n_slots + 1), n_slots - 1)
-        template = np.zeros((n_slots + 1, cfg.n_sites, self.layout.features_per_site))
+        flat = np.zeros((n_slots + 1, self.layout.size))
+        template = flat[:, :-2].reshape(n_slots + 1, cfg.n_sites, self.layout.features_per_site)
         template[:, :, 1:c] = forecasts.transpose(0, 2, 1)[rows]
         template[1:, :, c] = traces.harvest_j / e_peak
         template[1:, :, c + 1] = traces.clear_sky_harvest_j[:n_slots] / e_peak
         template[:, :, c + 5] = sky_view.coverage[rows]
         template[:, :, c + 6] = sky_view.best_snr_obs[rows]
+        flat[:, -2:] = self._hour_columns
         load_fc = traces.arrival_forecast[:, 0]  # [T, N] next slot's expected tasks
         need = provisioned_containers(cfg, load_fc)
         expected_bs, expected_edge = expected_site_energy_parts_j(cfg, load_fc, 0.0, need, need)
         return _SlotTables(
-            obs_template=template,
+            obs_template=flat,
             first_load=traces.arrival_rate[0] * cfg.slot_s,
             need_containers=need,
-            expected_bs_j=expected_bs,
-            expected_edge_j=expected_edge,
+            j_tables=np.stack([expected_bs, expected_edge, traces.harvest_forecast_j[:, 0]]),
         )
 
-    def _check_action(self, action: Any) -> NDArray[np.float64]:
+    def _check_action(self, action: Any) -> NDArray:
+        """``action`` as a C-contiguous float32/float64 array of the action shape (else
+        ValueError); its values are checked by the compiled slot before anything changes."""
         shape = self.action_space.shape
+        if (
+            type(action) is np.ndarray
+            and action.shape == shape
+            and (action.dtype == np.float32 or action.dtype == np.float64)
+            and action.flags.c_contiguous
+        ):
+            return action
         try:
             arr = np.asarray(action, dtype=np.float64)
         except (TypeError, ValueError):
@@ -444,191 +481,112 @@ class GreenOffloadingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.f
             ) from None
         if arr.shape != shape:
             raise ValueError(f"action must have shape {shape}, got {arr.shape}")
-        low, high = float(arr.min()), float(arr.max())
-        if not (math.isfinite(low) and math.isfinite(high)):  # NaN and inf reach min or max
-            raise ValueError("action must be finite (no NaN or inf)")
-        if low < -1.0 - ACTION_TOLERANCE or high > 1.0 + ACTION_TOLERANCE:
-            raise ValueError(
-                "action entries (admit, satellite share, container fraction[, satellite "
-                "choice], each mapped "
-                f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {low:g}, max {high:g}"
-            )
-        return action_to_shares(np.clip(arr, -1.0, 1.0))
+        return np.ascontiguousarray(arr)
 
-    def _reward(self, sums: _SlotSums) -> float:
-        cfg = self.config
-        energy_ratio = sums.energy_j / max(sums.bench_j, 1e-12)
-        backup = sums.backup_j / cfg.n_sites / cfg.backup_energy_ref_j  # np.mean's arithmetic
-        excess = sums.excess_s / max(sums.served, 1e-12) / cfg.delay_bound_s
-        return float(
-            -energy_ratio
-            - cfg.drop_weight * sums.drop_rate
-            - cfg.backup_weight * backup
-            - cfg.delay_weight * excess
+    @staticmethod
+    def _action_error(action: NDArray, status: int) -> None:
+        if status == kernel.ACTION_NOT_FINITE:
+            raise ValueError("action must be finite (no NaN or inf)")
+        low, high = float(action.min()), float(action.max())
+        raise ValueError(
+            "action entries (admit, satellite share, container fraction[, satellite "
+            "choice], each mapped "
+            f"from [-1, 1] to [0, 1]) must lie in [-1, 1], got min {low:g}, max {high:g}"
         )
 
-    def _j_ratio(self, battery_j: NDArray, t: int) -> NDArray:
-        """J_n = (battery + forecast harvest) / expected consumption, all work local."""
-        ep = self._episode
-        need, g_prev = ep.slot.need_containers[t], ep.state.containers_on
-        # expected_site_energy_j to the bit, from its per-episode parts (see
-        # expected_site_energy_parts_j): only the switching term depends on the state.
-        edge = ep.slot.expected_edge_j[t] + switching_energy_j(self.config, need, g_prev)
-        expected = ep.slot.expected_bs_j[t] + edge
-        return (battery_j + ep.traces.harvest_forecast_j[t, 0]) / np.maximum(expected, 1e-12)
-
-    def _observation(self) -> NDArray[np.float32]:
+    def _reset_info(self, j_ratio: NDArray) -> dict[str, Any]:
         cfg, ep = self.config, self._episode
-        t = min(ep.t, cfg.n_slots - 1)  # the final observation repeats the last slot's view
-        st, sky_view = ep.state, ep.sky_view
-        # Arrivals of the last slot (before the first: the expected ones of slot 0).
-        last_load = ep.results[-1].arrived if ep.results else ep.slot.first_load
-        # Least expected wait over the eligible satellites now (inf: none eligible); the
-        # ineligible entries of wait_index point at the trailing inf of ep.sat_wait_s.
-        np.divide(st.sat_backlog, ep.sat_capacity_floor, out=ep.sat_wait_s[:-1])
-        sat_wait = ep.sat_wait_s[sky_view.wait_index[t]].min(axis=1)
-        j_ratio = self._j_ratio(st.battery_j, t)
-        self._last_j_ratio = j_ratio  # info reports the same J_n
-        local_capacity = cfg.containers_per_site * cfg.slot_s / cfg.local_service_s
-
-        buffer = self._obs_buffer
-        sites = buffer[:-2].reshape(cfg.n_sites, self.layout.features_per_site)
-        c = 1 + 3 * cfg.forecast_horizon  # first column after the forecasts
-        sites[:] = ep.slot.obs_template[ep.t]  # forecasts, last harvest, coverage, best SNR
-        sites[:, 0] = st.battery_j / cfg.battery_capacity_j
-        sites[:, c + 2] = last_load / self._load_ref
-        sites[:, c + 3] = st.containers_on / cfg.containers_per_site
-        sites[:, c + 4] = np.minimum((st.local_backlog + st.retry) / local_capacity, BACKLOG_CAP)
-        sites[:, c + 7] = np.minimum(sat_wait / cfg.delay_bound_s, WAIT_CAP)
-        sites[:, c + 8] = np.minimum(j_ratio, J_CAP)
-        angle = 2.0 * np.pi * ((ep.t * cfg.slot_s) % 86400.0) / 86400.0
-        buffer[-2], buffer[-1] = np.sin(angle), np.cos(angle)
-        return np.clip(buffer, self._obs_low64, self._obs_high64).astype(np.float32)
-
-    def _info(
-        self, r: SlotResult | None, sums: _SlotSums | None, played: NDArray
-    ) -> dict[str, Any]:
-        cfg, ep = self.config, self._episode
-        n = cfg.n_sites
+        zeros = np.zeros(cfg.n_sites)
         info: dict[str, Any] = {
             "slot_s": cfg.slot_s,
             "elapsed_s": ep.t * cfg.slot_s,
             **self._task_fields,
-            "played_action": read_only(played.astype(np.float32)),
-        }
-        j_ratio = self._last_j_ratio.copy()  # set by _observation, called first
-        if r is None:
-            zeros = np.zeros(n)
-            info.update(
-                objective=0.0, energy_j=0.0, energy_bench_j=0.0, energy_saving=0.0,
-                delay_s=0.0, dropped=0.0, drop_rate=0.0, harvest_j=0.0,
-                battery_j=float(ep.state.battery_j.sum()), backup_j=0.0,
-            )  # fmt: skip
-            info.update(
-                site_battery_j=read_only(ep.state.battery_j.copy()),
-                site_J_ratio=j_ratio,
-                site_arrived=zeros,
-                site_served=zeros,
-            )
-            return info
-        info.update(
-            objective=1.0 - ep.energy_total_j / max(ep.bench_total_j, 1e-12),
-            energy_j=sums.energy_j,
-            energy_bench_j=sums.bench_j,
-            energy_saving=1.0 - sums.energy_j / max(sums.bench_j, 1e-12),
-            delay_s=sums.delay_s / sums.served if sums.served > 0 else 0.0,
-            dropped=sums.dropped,
-            drop_rate=sums.drop_rate,
-            harvest_j=sums.harvest_j,
-            battery_j=sums.battery_j,
-            backup_j=sums.backup_j,
-        )
-        # SlotResult arrays are read-only already: handed out as they are.
-        j_view = read_only(j_ratio)
-        info.update(
-            {key: j_view if name is None else getattr(r, name) for key, name in SITE_INFO_FIELDS}
-        )
+            "played_action": read_only(np.zeros(self.action_space.shape, dtype=np.float32)),
+            "objective": 0.0, "energy_j": 0.0, "energy_bench_j": 0.0, "energy_saving": 0.0,
+            "delay_s": 0.0, "dropped": 0.0, "drop_rate": 0.0, "harvest_j": 0.0,
+            "battery_j": float(ep.state.battery_j.sum()), "backup_j": 0.0,
+            "site_battery_j": read_only(ep.state.battery_j.copy()),
+            "site_J_ratio": j_ratio,
+            "site_arrived": zeros,
+            "site_served": zeros,
+        }  # fmt: skip
         return info
+
+    def _step_info(self, t: int) -> tuple[float, dict[str, Any]]:
+        """(reward, info) of slot ``t`` from the compiled slot's sums and record."""
+        cfg, ep = self.config, self._episode
+        (
+            reward, objective, energy, bench, saving, delay, dropped, drop_rate, harvest,
+            battery, backup, _, _,
+        ) = ep.sums.tolist()  # fmt: skip
+        record, containers, serving, played = ep.slots[t]
+        for out in (record, containers, serving, played):
+            out.flags.writeable = False  # record's rows go out as read-only views
+        info: dict[str, Any] = {
+            "slot_s": cfg.slot_s,
+            "elapsed_s": ep.t * cfg.slot_s,
+            **self._task_fields,
+            "played_action": played,
+            "objective": objective, "energy_j": energy, "energy_bench_j": bench,
+            "energy_saving": saving, "delay_s": delay, "dropped": dropped,
+            "drop_rate": drop_rate, "harvest_j": harvest, "battery_j": battery,
+            "backup_j": backup,
+        }  # fmt: skip
+        info.update(zip(SITE_FLOAT_INFO_KEYS, record, strict=False))
+        info["site_containers_on"] = containers
+        info["site_serving_sats"] = serving
+        return reward, info
 
     def _frame(self) -> GreenFrame:
         ep, cfg = self._episode, self.config
-        res = ep.results
+        records = [slot.record for slot in ep.slots]
 
         def series(fn):
-            return np.array([fn(r) for r in res], dtype=np.float64)
+            return np.array([fn(r) for r in records], dtype=np.float64)
 
+        k = kernel
         return GreenFrame(
             slot=ep.t,
             n_slots=cfg.n_slots,
             slot_hours=(np.arange(ep.t) * cfg.slot_s / 3600.0) % 24.0,
-            battery_fraction=series(lambda r: r.battery_j.mean() / cfg.battery_capacity_j),
-            harvest_kwh=series(lambda r: r.harvest_j.sum() / 3.6e6),
-            energy_kwh=series(lambda r: r.energy_j.sum() / 3.6e6),
-            bench_kwh=series(lambda r: r.energy_bench_j.sum() / 3.6e6),
-            drop_rate=series(lambda r: r.dropped.sum() / max(r.attempts.sum(), 1e-12)),
-            sat_share=series(lambda r: r.sat.sum() / max(r.served.sum(), 1e-12)),
+            battery_fraction=series(lambda r: r[k.BATTERY].mean() / cfg.battery_capacity_j),
+            harvest_kwh=series(lambda r: r[k.HARVEST].sum() / 3.6e6),
+            energy_kwh=series(lambda r: r[k.ENERGY].sum() / 3.6e6),
+            bench_kwh=series(lambda r: r[k.ENERGY_BENCH].sum() / 3.6e6),
+            drop_rate=series(lambda r: r[k.DROPPED].sum() / max(r[k.ATTEMPTS].sum(), 1e-12)),
+            sat_share=series(lambda r: r[k.SAT].sum() / max(r[k.SERVED].sum(), 1e-12)),
             task_name=ep.task.name,
         )
 
 
-SITE_INFO_FIELDS: tuple[tuple[str, str | None], ...] = (
-    ("site_energy_j", "energy_j"),
-    ("site_energy_bs_j", "energy_bs_j"),
-    ("site_energy_edge_j", "energy_edge_j"),
-    ("site_energy_bench_j", "energy_bench_j"),
-    ("site_harvest_j", "harvest_j"),
-    ("site_battery_j", "battery_j"),
-    ("site_backup_j", "backup_j"),
-    ("site_spilled_j", "spilled_j"),
-    ("site_lost_j", "lost_j"),
-    ("site_used_green_j", "used_green_j"),
-    ("site_J_ratio", None),  # the observation's J_n, not a SlotResult field
-    ("site_arrived", "arrived"),
-    ("site_attempts", "attempts"),
-    ("site_served", "served"),
-    ("site_local", "local"),
-    ("site_sat", "sat"),
-    ("site_dropped", "dropped"),
-    ("site_drop_no_sat", "drop_no_sat"),
-    ("site_rejected", "rejected"),
-    ("site_delay_s", "mean_delay_s"),
-    ("site_delay_excess_sum_s", "delay_excess_sum_s"),
-    ("site_containers_on", "containers_on"),
-    ("site_serving_sats", "serving_sats"),
+SITE_INFO_FIELDS: tuple[str, ...] = (
+    "site_energy_j",
+    "site_energy_bs_j",
+    "site_energy_edge_j",
+    "site_energy_bench_j",
+    "site_harvest_j",
+    "site_battery_j",
+    "site_backup_j",
+    "site_spilled_j",
+    "site_lost_j",
+    "site_used_green_j",
+    "site_J_ratio",  # the observation's J_n
+    "site_arrived",
+    "site_attempts",
+    "site_served",
+    "site_local",
+    "site_sat",
+    "site_dropped",
+    "site_drop_no_sat",
+    "site_rejected",
+    "site_delay_s",  # mean delay of the served tasks
+    "site_delay_excess_sum_s",
+    "site_containers_on",
+    "site_serving_sats",
 )
-"""(info key, SlotResult field) of the per-site info arrays, in the documented order."""
-
-
-@dataclass(frozen=True)
-class _SlotSums:
-    """Totals over sites of one slot, summed once for both the reward and ``info``."""
-
-    energy_j: float
-    bench_j: float
-    served: float
-    delay_s: float  # summed delay of the served tasks
-    excess_s: float  # summed delay beyond sigma
-    dropped: float
-    drop_rate: float
-    harvest_j: float
-    battery_j: float
-    backup_j: float
-
-    @classmethod
-    def of(cls, r: SlotResult) -> _SlotSums:
-        dropped = float(r.dropped.sum())
-        return cls(
-            harvest_j=float(r.harvest_j.sum()),
-            battery_j=float(r.battery_j.sum()),
-            backup_j=float(r.backup_j.sum()),
-            energy_j=float(r.energy_j.sum()),
-            bench_j=float(r.energy_bench_j.sum()),
-            served=float(r.served.sum()),
-            delay_s=float(r.delay_sum_s.sum()),
-            excess_s=float(r.delay_excess_sum_s.sum()),
-            dropped=dropped,
-            drop_rate=dropped / max(float(r.attempts.sum()), 1e-12),
-        )
+"""The per-site info keys after a step, in the documented order."""
+SITE_FLOAT_INFO_KEYS = SITE_INFO_FIELDS[: kernel.N_INFO_ROWS]
+"""The keys that are rows ENERGY .. EXCESS_SUM of the compiled slot's record, in order."""
 
 
 @dataclass(frozen=True)
@@ -637,9 +595,10 @@ class _SkyView:
     reused by every episode that shares it."""
 
     sky: SkyTable
-    base: tuple  # dynamics.base_delays
+    sat: NDArray[np.int64]  # [n_t, N, K] the table's satellites, C order
+    sky_f: NDArray[np.float64]  # [4, n_t, N, K] elevation, SNR, zero-queue t_sat, uplink tasks/s
     coverage: NDArray[np.float64]  # [T, N] share of sub-steps with an eligible satellite
-    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, else n_sat
+    wait_index: NDArray[np.int64]  # [T, N, K] eligible satellite ids at slot starts, then n_sat
     best_snr_obs: NDArray[np.float64]  # [T, N] best eligible SNR / SNR_SCALE_DB, clipped
 
     @classmethod
@@ -651,11 +610,15 @@ class _SkyView:
         eligible = snr >= cfg.snr_threshold_db
         best = np.where(eligible, snr, -np.inf).max(axis=2)
         best_snr = np.where(eligible.any(axis=2), best, 0)
+        _, t_sat0, rate = base_delays(cfg, sky.snr_db, sky.range_km)
         return cls(
             sky=sky,
-            base=base_delays(cfg, sky.snr_db, sky.range_km),
+            sat=np.ascontiguousarray(sky.sat),
+            sky_f=np.stack(
+                [sky.elevation_deg, sky.snr_db, t_sat0, rate / (cfg.task_up_bytes * BITS_PER_BYTE)]
+            ),
             coverage=coverage,
-            wait_index=np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat),
+            wait_index=np.sort(np.where(eligible, sky.sat[::s][: cfg.n_slots], sky.n_sat), axis=2),
             best_snr_obs=np.clip(best_snr / SNR_SCALE_DB, 0.0, 2.0),
         )
 
@@ -664,11 +627,11 @@ class _SkyView:
 class _SlotTables:
     """Per-episode tables indexed by slot (see ``GreenOffloadingEnv._slot_tables``)."""
 
-    obs_template: NDArray[np.float64]  # [T + 1, N, F] per-site observation, slot-only columns
+    obs_template: NDArray[np.float64]  # [T + 1, size] observation, slot-only columns
     first_load: NDArray[np.float64]  # [N] expected arrivals of slot 0 (the reset's last load)
     need_containers: NDArray[np.int64]  # [T, N] J_n's provisioned containers
-    expected_bs_j: NDArray[np.float64]  # [T, N] J_n's expected beta^bs
-    expected_edge_j: NDArray[np.float64]  # [T, N] J_n's expected beta^edg minus switching
+    j_tables: NDArray[np.float64]  # [3, T, N] J_n's expected beta^bs, beta^edg less
+    # switching, and the next slot's harvest forecast
 
 
 @dataclass
@@ -680,16 +643,19 @@ class _Episode:
     state: SiteState
     initial: SiteState
     slot: _SlotTables
+    arrivals: NDArray[np.float64]  # [T, S, N] traces.arrivals as floats
+    sums: NDArray[np.float64]  # [N_SUMS] the last slot's sums and the running totals
     t: int = 0
-    energy_total_j: float = 0.0  # sum of beta^site over the played slots and sites
-    bench_total_j: float = 0.0
+    slots: list[_SlotOutput] = field(default_factory=list)  # the played slots' outputs
 
-    def __post_init__(self) -> None:
-        self.results: list[SlotResult] = []
-        # The satellites' capacities are fixed for the episode (floored for the wait ratio).
-        self.sat_capacity_floor = np.maximum(self.state.sat_capacity_rate, 1e-12)
-        # Expected wait per satellite (s), plus a trailing inf for "not eligible".
-        self.sat_wait_s = np.full(self.sky.n_sat + 1, np.inf)
+
+class _SlotOutput(NamedTuple):
+    """What the compiled slot wrote for one slot (read-only once the step returns)."""
+
+    record: NDArray[np.float64]  # [R, N] per-site record (_kernel rows)
+    containers: NDArray[np.int64]  # [N] G_on
+    serving: NDArray[np.int64]  # [S, N] serving satellite per sub-step (-1: none)
+    played: NDArray[np.float32]  # [N, C] shares applied
 
 
 OBSERVATION_ROWS = (

@@ -217,11 +217,17 @@ class LinkDynamics:
         for start in range(0, len(words), LOAD_CHUNK):  # chunks stay in cache: ~1.5x faster
             part = slice(start, start + LOAD_CHUNK)
             rows_part = rows[part] if isinstance(index, np.ndarray) else part
-            levels, snr_obs = fading_paths(cfg, uniforms[part])
-            batch.levels[rows_part] = levels
+            if isinstance(rows_part, slice):  # the rows are views: draw straight into them
+                levels, snr_obs = fading_paths(
+                    cfg, uniforms[part], (batch.levels[part], batch.snr_obs[part])
+                )
+            else:
+                levels, snr_obs = fading_paths(cfg, uniforms[part])
+                batch.levels[rows_part] = levels
             np.add(snr_obs, batch.feature_base[rows_part], out=snr_obs)
             np.clip(snr_obs, *SNR_FEATURE_RANGE, out=snr_obs)
-            batch.snr_obs[rows_part] = snr_obs
+            if not isinstance(rows_part, slice):
+                batch.snr_obs[rows_part] = snr_obs
         threshold = demand * cfg.served_threshold_fraction
         batch.demand[index] = demand
         batch.threshold[index] = threshold
@@ -248,7 +254,8 @@ class LinkDynamics:
         """[B, T, J, K] power (W) each transmitter would deliver to each device, P_j h
         (eqs. 3, 14; ``models.links.received_power_w``), rounded as ``link_sinr`` rounds it."""
         gain = np.take(self._level_gain_flat, batch.levels + self._level_offset_u8, mode="clip")
-        return received_power_w(self.tx_power_w[:, None], batch.large * gain)
+        np.multiply(batch.large, gain, out=gain)  # in place: a fresh 1 MB array page-faults
+        return received_power_w(self.tx_power_w[:, None], gain)
 
     def episode_gain(self, batch: EpisodeBatch, row: int) -> NDArray[np.float64]:
         """[T, J, K] channel power gains h (eq. 3) of the episode in ``row``."""

@@ -335,8 +335,9 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         encoding, scores [n] = -||a - proto||^2, non-increasing). Valid: what ``step``
         plays unrepaired (eligibility, unicast, SINR under the group's interference).
         k = 1 is Wolpertinger's "simple" mapping; Murty's k-best assignments
-        (``link_scheduling.neighbors``). ValueError for a mis-shaped or non-finite
-        ``proto`` or ``k`` < 1."""
+        (``link_scheduling.neighbors``; equal scores in ascending group order; compiled
+        with numba, so the first call on a machine compiles for a few seconds). ValueError
+        for a mis-shaped or non-finite ``proto`` or ``k`` < 1."""
         episode = self._episode
         if episode is None:
             raise RuntimeError("call reset() before action_neighbors()")

@@ -414,12 +414,14 @@ def episode_from_words(
 
 
 def fading_paths(
-    config: LinkSchedulingConfig, uniforms: NDArray[np.uint16]
+    config: LinkSchedulingConfig,
+    uniforms: NDArray[np.uint16],
+    out: tuple[NDArray[np.uint8], NDArray[np.float32]] | None = None,
 ) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
     """FSMC level paths [..., T, J, K] driven by 16-bit ``uniforms`` (eqs. 10-11), and
     each level's log10 small-scale power gain (float32, ``level_tables``): transmitter 0
     (LEO) uses the Rician chain, the others the Rayleigh chain (``fsmc.fading_paths``)."""
-    return fsmc.fading_paths(_chain_tables(config), uniforms)
+    return fsmc.fading_paths(_chain_tables(config), uniforms, out)
 
 
 def level_tables(config: LinkSchedulingConfig) -> tuple[NDArray[np.float64], NDArray[np.float32]]:

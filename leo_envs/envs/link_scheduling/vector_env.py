@@ -10,6 +10,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
+from leo_envs.envs.common.config import MAX_VECTOR_ENVS, check_int
 from leo_envs.envs.common.task_api import checked_task
 from leo_envs.envs.link_scheduling import tasks as ls_tasks
 from leo_envs.envs.link_scheduling.config import TRANSMITTERS, LinkSchedulingConfig
@@ -42,8 +43,7 @@ class LinkSchedulingVectorEnv(VectorEnv):
     def __init__(
         self, num_envs: int = 1, config: LinkSchedulingConfig | None = None, **overrides: Any
     ) -> None:
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")
+        num_envs = check_int("num_envs", num_envs, 1, MAX_VECTOR_ENVS)
         overrides.pop("render_mode", None)
         self.config = resolve_config(config, overrides)
         self.num_envs = num_envs

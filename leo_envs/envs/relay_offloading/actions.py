@@ -9,6 +9,8 @@ A choice that Alg. 4's tests reject (mask False) is played as local (``played_ac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,13 +27,15 @@ def n_actions(mode: str, n_containers: int) -> int:
     return 1 + (1 + N_RELAY_CANDIDATES) * n_containers
 
 
-def action_mask(mode: str, feasible: NDArray[np.bool_], n_containers: int) -> NDArray[np.bool_]:
+def action_mask(
+    mode: str, feasible: Sequence[bool] | NDArray[np.bool_], n_containers: int
+) -> NDArray[np.bool_]:
     """Valid actions under Alg. 4's feasibility ``[direct, relay_0..K-1]``; local always.
     A fresh boolean array."""
     if mode == "offload":
-        return np.array([True, feasible.any()])
+        return np.array([True, any(feasible)])
     if mode == "route":
-        mask = np.empty(feasible.size + 1, dtype=bool)
+        mask = np.empty(len(feasible) + 1, dtype=bool)
         mask[0], mask[1:] = True, feasible
         return mask
     return np.concatenate(([True], np.repeat(feasible, n_containers)))
@@ -50,6 +54,6 @@ def decode(
         container = None
     else:
         path, container = divmod(action - 1, n_containers)
-    if not cand.feasible[path]:
+    if not cand.feasible_list[path]:
         return timing.PATH_LOCAL, None, 0
     return path, container, action

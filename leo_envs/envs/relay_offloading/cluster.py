@@ -10,6 +10,8 @@ busy fraction of the bin.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -42,6 +44,7 @@ class EdgeCluster:
                 f"background_load must have shape ({self.n_containers},), got {bg.shape}"
             )
         self.background_load = bg
+        self.background_list: list[float] = bg.tolist()
         self.server_of = np.repeat(np.arange(self.n_servers), self.containers_per_server)
         self.free_s = np.zeros(self.n_containers)
         # Busy intervals per container, in FIFO order (disjoint and sorted by construction).
@@ -52,22 +55,43 @@ class EdgeCluster:
         # start after t: only tasks still in flight to the ground can start later than "now".
         self._period_start = np.full((self.n_containers, self.RING), np.inf)
         self._period_end = np.full((self.n_containers, self.RING), -np.inf)
-        self._slot = np.zeros(self.n_containers, dtype=np.int64)
-        self._load_cache: tuple[float, NDArray[np.float64]] | None = None  # reset on dispatch
+        self._slot = [0] * self.n_containers
+        # Python mirrors of free_s and the ring for the scalar paths (dispatch, busy_one).
+        self._free_list = [0.0] * self.n_containers
+        self._period_start_lists = [[np.inf] * self.RING for _ in range(self.n_containers)]
+        self._period_end_lists = [[-np.inf] * self.RING for _ in range(self.n_containers)]
+        # Sweep for queries at non-decreasing times (each decision asks for the loads "now"):
+        # a heap of (time, container, +1 start / -1 end) events, applied once the query time
+        # reaches them, keeps the tasks in service and the loads at ``_swept_s``. Exact for
+        # any number of queued tasks; an earlier query falls back to the ring.
+        self._events: list[tuple[float, int, int]] = []
+        self._in_service = [0] * self.n_containers
+        self._swept_s = -np.inf
+        self._load_now = bg.copy()
 
     # ------------------------------------------------------------------ state queries
     def busy_at(self, t_s: float) -> NDArray[np.bool_]:
         """[O] whether each container is serving a task at time ``t_s``."""
-        return ((self._period_start <= t_s) & (t_s < self._period_end)).any(axis=1)
+        inside = (self._period_start <= t_s) & (self._period_end > t_s)
+        return np.logical_or.reduce(inside, axis=1)
 
     def load_at(self, t_s: float) -> NDArray[np.float64]:
         """[O] instantaneous CPU load L_o(t) = min(1, L_bg + busy) (spec A6), fresh array."""
-        cached = self._load_cache
-        if cached is not None and cached[0] == t_s:
-            return cached[1].copy()
-        load = np.minimum(1.0, self.background_load + self.busy_at(t_s))
-        self._load_cache = (t_s, load)
-        return load.copy()
+        if t_s < self._swept_s:
+            # min(1, L_bg + busy) with L_bg in [0, 1]: exactly 1 where busy, else L_bg.
+            return np.where(self.busy_at(t_s), 1.0, self.background_load)
+        events = self._events
+        while events and events[0][0] <= t_s:
+            _, c, step = heapq.heappop(events)
+            self._count(c, step)
+        self._swept_s = t_s
+        return self._load_now.copy()
+
+    def _count(self, container: int, step: int) -> None:
+        """One task starts (+1) or ends (-1) service on ``container`` (sweep state)."""
+        n = self._in_service[container] + step
+        self._in_service[container] = n
+        self._load_now[container] = 1.0 if n > 0 else self.background_list[container]
 
     def backlog_s(self, t_s: float) -> NDArray[np.float64]:
         """[O] work queued or in service at ``t_s`` (time until each container is free) [s]."""
@@ -84,25 +108,33 @@ class EdgeCluster:
 
     def busy_one(self, container: int, t_s: float) -> bool:
         """Whether ``container`` serves a task at ``t_s`` (scalar form of :meth:`busy_at`)."""
-        starts = self._period_start[container].tolist()
-        ends = self._period_end[container].tolist()
+        starts = self._period_start_lists[container]
+        ends = self._period_end_lists[container]
         return any(s <= t_s < e for s, e in zip(starts, ends, strict=True))
 
     def dispatch(self, container: int, arrival_s: float, service_s: float) -> tuple[float, float]:
         """Queue a task on ``container``; return its ``(start_s, end_s)`` (FIFO)."""
-        self._load_cache = None
-        free = float(self.free_s[container])
+        free = self._free_list[container]
         start = max(arrival_s, free)
         end = start + service_s
+        self._free_list[container] = end
         self.free_s[container] = end
-        slot = int(self._slot[container])
-        if start > free or self._period_end[container, slot] < start:  # a new busy period
+        slot = self._slot[container]
+        ends = self._period_end_lists[container]
+        if start > free or ends[slot] < start:  # a new busy period
             slot = (slot + 1) % self.RING
             self._slot[container] = slot
+            self._period_start_lists[container][slot] = start
             self._period_start[container, slot] = start
+        ends[slot] = end
         self._period_end[container, slot] = end
         self._starts[container].append(start)
         self._ends[container].append(end)
+        for time_s, step in ((start, 1), (end, -1)):
+            if time_s <= self._swept_s:  # already passed by the sweep: count it now
+                self._count(container, step)
+            else:
+                heapq.heappush(self._events, (time_s, container, step))
         return start, end
 
     # ------------------------------------------------------------------ series

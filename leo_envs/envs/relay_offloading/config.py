@@ -45,7 +45,16 @@ class RelayOffloadingConfig(EnvConfig):
     """Simulated episode length T [s] [C]; truncation only."""
     n_agents: int = 10
     """Satellites generating tasks (paper: 10), chosen as the first whose ground-station pass
-    starts at or after t0 - 5 min [C]."""
+    starts at or after t0 - ``agent_lead_s`` [C]."""
+    agent_lead_s: float = 0.0
+    """Agents are the first satellites whose pass starts at or after t0 - this [s], in
+    [0, 300] [C]. 0: their windows open (and close) inside the episode and the +Grid
+    neighbours that follow them on the ground track take over as relays: ~97 % of the tasks
+    have a path to the ground station (Starlink shell 1, Miyun, seeds 0-5). The spec's
+    first choice, 300 (t0 - 5 min), picks satellites that rose up to 5 min before t0: they
+    set 24-270 s into the episode, their relays follow ~4 min later, and only ~70 % of the
+    tasks ever have a path (v0 before this change; the paper's satellites can offload
+    throughout its experiment, Sec. IX-A)."""
     constellation: str = "starlink_shell1"
     """``starlink_shell1`` (53 deg, 72 x 22, 550 km), ``walker`` (the ``walker_*`` fields) or
     ``tle`` (the file ``tle_path``; t0 is offset from its latest element epoch)."""
@@ -106,9 +115,14 @@ class RelayOffloadingConfig(EnvConfig):
     """Containers per server (Sec. IX-A: 4)."""
     edge_service_s: float = 0.8
     """Mean edge execution time S_e of one task in one container [s] [C]; each task's time is
-    drawn U(0.8, 1.2) x S_e. Spec A6 fits ~1 s assuming every task can be offloaded; with
-    real windows only ~60 % can, and 0.8 s (16 ms per image on a 4-core 4 GHz container)
-    keeps the edge a little faster than the phones, as the paper's Fig. 8 implies."""
+    drawn U(0.8, 1.2) x S_e. 0.8 s (16 ms per image on a 4-core 4 GHz container) keeps the
+    edge a little faster than the phones (50 images x 14-20 ms x (1 + u_i) ~ 0.9 s), as
+    the paper's Fig. 8 implies (every scheme below local-only, in every case). Spec A6's
+    load fit gives ~1 s (Fig. 7: workload-based at its 50 % bound in the normal case, MARL
+    near 1.0 in heavy), but then offloading is slower than on board without queues: in the
+    light case (seed 0) workload-based takes 1.08 s per task vs 1.00 s local-only, and
+    LEOEdge 0.98 s vs threshold 0.96 s. The paper's two figures cannot both be met by a
+    load-independent S_e; we keep the latency ordering (issue 12)."""
     edge_background_load: float = 0.18
     """Mean background CPU load L_bg of a container [C]; each container draws +- 0.03."""
     edge_accuracy: float = 0.80
@@ -139,6 +153,7 @@ class RelayOffloadingConfig(EnvConfig):
                 "update_interval": (1, 10**9),
                 "episode_s": (1.0, 86_400.0),
                 "n_agents": (1, 100),
+                "agent_lead_s": (0.0, 300.0),
                 "walker_planes": (3, 200),
                 "walker_sats_per_plane": (3, 200),
                 "walker_altitude_km": (300.0, 2000.0),

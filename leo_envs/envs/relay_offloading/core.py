@@ -56,10 +56,16 @@ class Candidates:
     remaining_j_s: list[float]  # [K] T_a(j)
     isl_up: tuple[bool, ...]  # [K]
     relay_busy: list[bool]  # [K] relay transmitting to the GS
-    feasible: NDArray[np.bool_]  # [1 + K] direct, relays (Alg. 4 tests)
+    feasible_list: list[bool]  # [1 + K] direct, relays (Alg. 4 tests)
     path: int  # Alg. 4's choice (timing.PATH_*)
     local_latency_s: float  # completion time if run on board now, minus arrival
     image_latency_s: float  # c(m_i) x (1 + u_i), one image
+    onboard_load: float  # u_i(t)
+
+    @property
+    def feasible(self) -> NDArray[np.bool_]:
+        """[1 + K] Alg. 4's tests (direct, relays) as a fresh boolean array."""
+        return np.array(self.feasible_list)
 
 
 @dataclass(slots=True)
@@ -143,10 +149,19 @@ class RelaySimulator:
                 self.result_bits, cfg.isl_rate_bps, cfg.gs_rate_bps, cfg.isl_loss, cfg.gs_loss
             )
         )
-        # Python mirrors of per-decision inputs (the hot path works on scalars).
+        # Python mirrors of per-decision inputs: K = 4 candidates and one task per decision,
+        # where numpy calls cost more than they save, so the hot path works on scalars.
         self._rel_lists = tuple((a, *map(int, geometry.candidates[a])) for a in range(n))
-        self._same_lists = tuple(tuple(map(bool, row)) for row in geometry.same_plane)
-        self._path_delay_lists = {k: v[1].tolist() for k, v in self._path_delays.items()}
+        self.same_plane_lists = tuple(tuple(map(bool, row)) for row in geometry.same_plane)
+        self._path_delay_pairs = {k: (d, dj.tolist()) for k, (d, dj) in self._path_delays.items()}
+        # Alg. 4's preference among the relays of each agent (fixed for the episode).
+        self._relay_order = tuple(
+            {
+                flag: timing.relay_preference(dj, self.same_plane_lists[a])
+                for flag, (_, dj) in self._path_delay_pairs.items()
+            }
+            for a in range(n)
+        )
         self._delay_vectors = {}
         for flag, (d, dj) in self._path_delays.items():
             vec = np.concatenate(([d], dj))
@@ -155,15 +170,29 @@ class RelaySimulator:
             self._delay_vectors[flag] = vec
         self._agent_list = data.agent.tolist()
         self._case_list = data.returns_result.tolist()
-        self._arrival_list = data.arrival_s.tolist()
+        self.arrival_list = data.arrival_s.tolist()
+        self._service_list = data.edge_service_s.tolist()
         self._image_list = self.image_s.tolist()
-        self._accuracy_list = self.accuracy_local.tolist()
+        self.accuracy_list = self.accuracy_local.tolist()
         self._onboard_lists = data.onboard_load.tolist()
+        self._sat_index_list = geometry.sat_index.tolist()
+        self._isl_ok_lists = geometry.isl_ok_lists
+        self._step_s = geometry.step_s
+        self._last_grid = int(geometry.grid_s.size) - 1
 
     # ------------------------------------------------------------------ helpers
     def onboard_load_at(self, agent: int, t_s: float) -> float:
         u = self._onboard_lists[agent]
         return u[min(max(int(t_s), 0), len(u) - 1)]
+
+    def path_delays(self, returns_result: bool) -> tuple[float, list[float]]:
+        """Alg. 4's ``(d, [d'_0 .. d'_{K-1}])`` for a task of this case [s]."""
+        return self._path_delay_pairs[returns_result]
+
+    def _isl_ok(self, agent: int, t_s: float) -> tuple[bool, ...]:
+        """Scalar-path ``geometry.isl_up_at``: [K] ISL states of an agent's candidates."""
+        g = int(t_s // self._step_s)
+        return self._isl_ok_lists[agent][0 if g < 0 else min(g, self._last_grid)]
 
     def _local_run(self, agent: int, t_s: float) -> tuple[float, float]:
         """(start, end) of a task run on board from ``t_s`` on (FIFO processor)."""
@@ -181,25 +210,27 @@ class RelaySimulator:
 
         Scalar Python on K = 4 candidates: array calls cost more than they save here.
         """
-        geo = self.geometry
         agent = self._agent_list[task]
         case_i = self._case_list[task]
         rels = self._rel_lists[agent]
-        remaining = geo.remaining_list(rels, t_s)
+        remaining = self.geometry.remaining_list(rels, t_s)
         rem_i = remaining[0]
         rem_j = remaining[1:]
-        g = min(max(int(t_s // geo.step_s), 0), geo.grid_s.size - 1)
-        isl_up = geo.isl_ok_lists[agent][g]
+        isl_up = self._isl_ok(agent, t_s)
         tx = self.tx_free_s
         busy = [tx[r] > t_s for r in rels[1:]]
-        d_direct = self._path_delays[case_i][0]
-        d_relay = self._path_delay_lists[case_i]
+        d_direct, d_relay = self._path_delay_pairs[case_i]
         usable = [up and not b and rj > 0.0 for up, b, rj in zip(isl_up, busy, rem_j, strict=True)]
         feas = timing.feasible_paths(
             d_direct, rem_i > 0.0, rem_i, d_relay, usable, rem_j, self.config.relay_window
         )
-        path = timing.choose_path(feas, d_relay, self._same_lists[agent])
-        _, local_end = self._local_run(agent, t_s)
+        path = timing.choose_path(
+            feas, d_relay, self.same_plane_lists[agent], self._relay_order[agent][case_i]
+        )
+        u_t = self.onboard_load_at(agent, t_s)
+        start = max(t_s, self.cpu_free_s[agent])
+        u_start = u_t if start == t_s else self.onboard_load_at(agent, start)
+        local_end = start + self.config.images_per_task * self._image_list[agent] * (1.0 + u_start)
         return Candidates(
             t_s=t_s,
             agent=agent,
@@ -210,10 +241,11 @@ class RelaySimulator:
             remaining_j_s=rem_j,
             isl_up=isl_up,
             relay_busy=busy,
-            feasible=np.array(feas),
+            feasible_list=feas,
             path=path,
-            local_latency_s=local_end - self._arrival_list[task],
-            image_latency_s=self._image_list[agent] * (1.0 + self.onboard_load_at(agent, t_s)),
+            local_latency_s=local_end - self.arrival_list[task],
+            image_latency_s=self._image_list[agent] * (1.0 + u_t),
+            onboard_load=u_t,
         )
 
     def apply(
@@ -223,8 +255,8 @@ class RelaySimulator:
         unless given). Returns the realised outcome and records it."""
         cfg, geo = self.config, self.geometry
         agent, t = cand.agent, cand.t_s
-        arrival = float(self.data.arrival_s[task])
-        a_i = float(self.accuracy_local[agent])
+        arrival = self.arrival_list[task]
+        a_i = self.accuracy_list[agent]
         c_loc = cand.local_latency_s
         if path == timing.PATH_LOCAL:
             _, end = self._local_run(agent, t)
@@ -232,25 +264,26 @@ class RelaySimulator:
             return self._record(Outcome(0.0, end - arrival, a_i, PLACE_LOCAL, -1, -1, False, path))
 
         # Up-link of the raw data on the chosen path (FIFO transmitters).
+        tx = self.tx_free_s
         if path == timing.PATH_DIRECT:
             fwd_rel, relay_k = agent, -1
-            start = max(t, self.tx_free_s[agent])
+            start = max(t, tx[agent])
             up = self.up_direct_s
         else:
             relay_k = path - timing.PATH_RELAY0
-            fwd_rel = int(geo.candidates[agent, relay_k])
-            start = max(t, self.tx_free_s[agent], self.tx_free_s[fwd_rel])
+            fwd_rel = self._rel_lists[agent][1 + relay_k]
+            start = max(t, tx[agent], tx[fwd_rel])
             up = self.up_relay_s
         window = geo.window_end_s(fwd_rel, start) - start
         end = start + up
-        isl_ok = relay_k < 0 or bool(geo.isl_up_at(agent, end)[relay_k])
-        relay_sat = -1 if relay_k < 0 else int(geo.sat_index[fwd_rel])
+        isl_ok = relay_k < 0 or self._isl_ok(agent, end)[relay_k]
+        relay_sat = -1 if relay_k < 0 else self._sat_index_list[fwd_rel]
         if window < up or not isl_ok:
             # Cut by the window end (or the ISL): the wasted air time, then local (spec A4).
             fail_t = start + (min(window, up) if window > 0.0 else 0.0)
-            self.tx_free_s[agent] = max(self.tx_free_s[agent], fail_t)
+            tx[agent] = max(tx[agent], fail_t)
             if relay_k >= 0:
-                self.tx_free_s[fwd_rel] = max(self.tx_free_s[fwd_rel], fail_t)
+                tx[fwd_rel] = max(tx[fwd_rel], fail_t)
             _, local_end = self._local_run(agent, fail_t)
             self.cpu_free_s[agent] = local_end
             latency = local_end - arrival
@@ -258,25 +291,25 @@ class RelaySimulator:
             return self._record(
                 Outcome(reward, latency, a_i, PLACE_FAILED, relay_sat, -1, False, path)
             )
-        self.tx_free_s[agent] = end
+        tx[agent] = end
         if relay_k >= 0:
-            self.tx_free_s[fwd_rel] = end
+            tx[fwd_rel] = end
 
         # Edge execution (FIFO container) and the load constraint of eq. (6) at dispatch.
         cluster = self.cluster
         c = cluster.least_loaded(end) if container is None else int(container)
-        load_c = min(1.0, float(cluster.background_load[c]) + cluster.busy_one(c, end))
+        load_c = min(1.0, cluster.background_list[c] + cluster.busy_one(c, end))
         violation = load_c > cfg.workload_bound
         # The LBS's placement reply carries the loads it saw (the satellite's knowledge).
         self.known_load[agent] = cluster.load_at(t)
         self.known_time_s[agent] = t
-        _, done = cluster.dispatch(c, end, float(self.data.edge_service_s[task]))
+        _, done = cluster.dispatch(c, end, self._service_list[task])
         placement = PLACE_DIRECT if relay_k < 0 else PLACE_RELAY
         accuracy = cfg.edge_accuracy
         finish = done
-        if self.data.returns_result[task]:
+        if self._case_list[task]:
             finish = self._return_time(agent, fwd_rel, relay_k, done)
-            if not np.isfinite(finish):
+            if finish == np.inf:
                 placement, accuracy = PLACE_LOST, 0.0
                 finish = done + cfg.result_deadline_s
         latency = finish - arrival
@@ -294,21 +327,22 @@ class RelaySimulator:
         on the forward path if still up, else via any visible ISL neighbour, else at the next
         contact within ``result_deadline_s``; inf if lost."""
         geo = self.geometry
-        rel = geo.candidates[agent]
         if relay_k < 0:
             if geo.window_end_s(agent, ready_s) - ready_s >= self.down_direct_s:
                 return ready_s + self.down_direct_s
         elif (
             geo.window_end_s(fwd_rel, ready_s) - ready_s >= self.down_relay_s
-            and geo.isl_up_at(agent, ready_s)[relay_k]
+            and self._isl_ok(agent, ready_s)[relay_k]
         ):
             return ready_s + self.down_relay_s
-        isl = geo.isl_up_at(agent, ready_s)
-        ok = isl & (geo.remaining_window_s(rel, ready_s) >= self.down_relay_s)
-        if ok.any():
-            return ready_s + self.down_relay_s
+        rels = self._rel_lists[agent]
+        remaining = geo.remaining_list(rels[1:], ready_s)
+        for up, rem in zip(self._isl_ok(agent, ready_s), remaining, strict=True):
+            if up and rem >= self.down_relay_s:
+                return ready_s + self.down_relay_s
         if geo.window_end_s(agent, ready_s) - ready_s >= self.down_direct_s:
             return ready_s + self.down_direct_s
+        rel = geo.candidates[agent]
         # Wait for the next contact of the satellite or of a neighbour with its ISL up.
         deadline = ready_s + self.config.result_deadline_s
         best = float(geo.next_rise_s(np.array([agent]), ready_s)[0]) + self.down_direct_s

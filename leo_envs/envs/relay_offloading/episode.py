@@ -26,6 +26,11 @@ def _geometry(
     return build_geometry(config, t0, lat, lon)
 
 
+def clear_geometry_cache() -> None:
+    """Forget the memoised episode geometries (the next reset of each task re-propagates)."""
+    _geometry.cache_clear()
+
+
 def task_geometry(config: RelayOffloadingConfig, task: RelayOffloadingTask) -> EpisodeGeometry:
     """The orbit geometry of a task: a pure function of (config, t0, site), memoised so the
     episodes of one task share it."""

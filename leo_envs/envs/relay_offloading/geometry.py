@@ -20,11 +20,16 @@ from sgp4.conveniences import sat_epoch_datetime
 from leo_envs.envs.relay_offloading.config import N_RELAY_CANDIDATES, RelayOffloadingConfig
 from leo_envs.models.isl import line_of_sight, neighbors, plus_grid_links
 from leo_envs.models.shells import starlink_shell1, walker_delta
-from leo_envs.models.tle import load_tle
+from leo_envs.models.tle import Constellation, load_tle
 from leo_envs.models.visibility import GroundSite, VisibilityIndex
 
-#: The index starts this long before t0, so passes rising up to 5 min early count (spec A6).
+#: The index starts this long before t0, so passes in progress at t0 have their true rise
+#: time (and agents may be picked among passes rising up to this long before t0).
 LEAD_S = 300.0
+#: Coarse grid [s] and angular margin [deg] of the pre-filter that keeps only the satellites
+#: that can see the ground station during the episode (see :func:`site_candidates`).
+PREFILTER_STEP_S = 60.0
+PREFILTER_MARGIN_DEG = 3.0
 #: Base epoch of synthetic shells; t0 is drawn around it.
 SHELL_EPOCH = datetime(2024, 1, 1)
 
@@ -106,7 +111,7 @@ class EpisodeGeometry:
     @cached_property
     def isl_ok_lists(self) -> tuple[tuple[tuple[bool, ...], ...], ...]:
         """[N][G] tuples of K booleans: :attr:`isl_ok` as Python data."""
-        return tuple(tuple(tuple(bool(x) for x in row) for row in agent) for agent in self.isl_ok)
+        return tuple(tuple(map(tuple, agent)) for agent in self.isl_ok.tolist())
 
     @cached_property
     def isl_ok(self) -> NDArray[np.bool_]:
@@ -209,6 +214,39 @@ def relay_candidates(
     return cand, cand // per_plane == (np.asarray(agents) // per_plane)[:, None]
 
 
+def subset(constellation: Constellation, index: NDArray[np.int64]) -> Constellation:
+    """The satellites ``index`` of ``constellation`` (same records, in that order)."""
+    return Constellation(
+        names=tuple(constellation.names[int(i)] for i in index),
+        satrecs=tuple(constellation.satrecs[int(i)] for i in index),
+    )
+
+
+def site_candidates(
+    coarse: VisibilityIndex, site: GroundSite, min_elevation_deg: float
+) -> NDArray[np.int64]:
+    """Satellites that may rise above ``min_elevation_deg`` over ``site`` in the horizon of
+    ``coarse`` (an index on a grid of :data:`PREFILTER_STEP_S`), by a conservative test.
+
+    Seen at elevation e >= e_min from a site at geocentric radius R_s, a satellite at radius
+    r lies within the Earth-central angle psi_max = arccos(R_s cos e_min / r) - e_min of the
+    site. Between two coarse samples the sub-satellite point moves less than
+    (v / r + omega_E) x step / 2 ~ 2.1 deg for LEO; we keep every satellite that comes
+    within psi_max + :data:`PREFILTER_MARGIN_DEG` at some sample, with e_min lowered by
+    0.5 deg for the geodetic vs geocentric vertical (<= 0.2 deg). Only speed depends on
+    it: the passes are found on the kept satellites exactly as on the whole shell.
+    """
+    pos = coarse.sat_ecef_km(coarse.times_s)  # [n_t, n_sat, 3]
+    s = site.ecef_km
+    r_site = float(np.linalg.norm(s))
+    r = np.linalg.norm(pos, axis=-1)
+    psi = np.arccos(np.clip(pos @ s / (r * r_site), -1.0, 1.0))
+    e_min = np.radians(min_elevation_deg - 0.5)
+    psi_max = np.arccos(np.clip(r_site * np.cos(e_min) / r, -1.0, 1.0)) - e_min
+    near = psi <= psi_max + np.radians(PREFILTER_MARGIN_DEG)  # NaN (failed SGP4): never
+    return np.flatnonzero(near.any(axis=0))
+
+
 def build_geometry(
     config: RelayOffloadingConfig, t0: datetime, gs_lat_deg: float, gs_lon_deg: float
 ) -> EpisodeGeometry:
@@ -220,15 +258,21 @@ def build_geometry(
     step = config.geometry_step_s
     start = t0 - timedelta(seconds=LEAD_S)
     site = GroundSite(gs_lat_deg, gs_lon_deg, 0.0)
-    index = VisibilityIndex(constellation, [site], start, duration, step, config.min_elevation_deg)
+    el_min = config.min_elevation_deg
+    # Propagate the whole shell on a coarse grid only to find the few satellites that can
+    # see the site; the fine index (passes, refined edges) covers those alone.
+    coarse = VisibilityIndex(constellation, [site], start, duration, PREFILTER_STEP_S, el_min)
+    near = site_candidates(coarse, site, el_min)
+    index = VisibilityIndex(subset(constellation, near), [site], start, duration, step, el_min)
     table = index.passes(0)
-    p_sat = np.asarray(table.sat, dtype=np.int64)
+    p_sat = near[np.asarray(table.sat, dtype=np.int64)]
     p_rise = np.asarray(table.rise_s, dtype=np.float64) - LEAD_S
     p_set = np.asarray(table.set_s, dtype=np.float64) - LEAD_S
 
-    # Agents: the first satellites whose pass starts at or after t0 - 5 min (spec A6) and
-    # has not ended by t0 [C] (a pass already over carries no traffic of this episode).
-    fresh = (p_rise > -LEAD_S) & (p_set > 0.0)
+    # Agents: the first satellites whose pass starts at or after t0 - agent_lead_s and has
+    # not ended by t0 [C] (a pass already over carries no traffic of this episode). A pass
+    # clipped at the start of the index (rise_s == -LEAD_S) started earlier still.
+    fresh = (p_rise >= -config.agent_lead_s) & (p_rise > -LEAD_S) & (p_set > 0.0)
     order = np.argsort(p_rise[fresh], kind="stable")
     _, first = np.unique(p_sat[fresh][order], return_index=True)
     agents = p_sat[fresh][order][np.sort(first)][: config.n_agents]
@@ -240,7 +284,7 @@ def build_geometry(
     if layout is not None:
         cand_sat, same_plane = relay_candidates(agents, *layout)
     else:
-        cand_sat, same_plane = nearest_candidates(constellation, agents, index.sat_ecef_km(LEAD_S))
+        cand_sat, same_plane = nearest_candidates(constellation, agents, coarse.sat_ecef_km(LEAD_S))
     extra = np.setdiff1d(cand_sat.ravel(), agents)
     sat_index = np.concatenate([agents, extra])
     rel_of = {int(s): r for r, s in enumerate(sat_index)}
@@ -259,7 +303,8 @@ def build_geometry(
     # ISL line of sight and ground tracks on the episode grid.
     grid = np.arange(0.0, config.episode_s + tail_s + step, step)
     grid = grid[grid + LEAD_S <= duration]
-    pos = np.moveaxis(index.sat_ecef_km(grid + LEAD_S)[:, sat_index], 0, 1)  # [n_rel, G, 3]
+    relevant = VisibilityIndex(subset(constellation, sat_index), [site], start, duration, step)
+    pos = np.moveaxis(relevant.sat_ecef_km(grid + LEAD_S), 0, 1)  # [n_rel, G, 3]
     a = pos[: config.n_agents][:, None, :, :]  # [N, 1, G, 3]
     b = pos[candidates]  # [N, K, G, 3]
     isl_up = line_of_sight(

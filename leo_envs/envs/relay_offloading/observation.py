@@ -13,6 +13,8 @@ from leo_envs.envs.relay_offloading.config import N_RELAY_CANDIDATES
 from leo_envs.envs.relay_offloading.core import Candidates, RelaySimulator
 
 _HEAD = 11
+_ZERO = np.zeros((), dtype=np.float32)
+_ONE = np.ones((), dtype=np.float32)
 _PER_CAND = 6  # entries per relay candidate
 
 #: (name, range, meaning) of every observation entry, in order.
@@ -50,36 +52,66 @@ def obs_dim(n_containers: int) -> int:
     return _HEAD + _PER_CAND * N_RELAY_CANDIDATES + n_containers + 2
 
 
-def observe(sim: RelaySimulator, task: int, cand: Candidates) -> NDArray[np.float32]:
-    """The [0, 1]-clipped observation vector (layout in the module docstring)."""
-    cfg = sim.config
-    n, t = cand.agent, cand.t_s
-    values = [
-        1.0,
-        float(sim._case_list[task]),
-        cand.image_latency_s / 0.04,
-        sim._accuracy_list[n],
-        sim.onboard_load_at(n, t) / 0.6,
-        (sim.cpu_free_s[n] - t) / 60.0,
-        cand.local_latency_s / 60.0,
-        float(cand.remaining_i_s > 0.0),
-        cand.remaining_i_s / 600.0,
-        cand.d_direct_s / 10.0,
-        float(cand.feasible[0]),
-    ]
-    same = sim._same_lists[n]
-    for k, (up, busy, rem, d, feas) in enumerate(
-        zip(
-            cand.isl_up,
-            cand.relay_busy,
-            cand.remaining_j_s,
-            cand.d_relay_s,
-            cand.feasible[1:].tolist(),
-            strict=True,
+class Observer:
+    """Builds the observation vectors of one episode's simulator.
+
+    Entries fixed for the episode (task size, case flag, accuracy, Alg. 4's delay
+    estimates, same-plane flags) live in a per-(satellite, case) float32 template built
+    once; each decision copies its template, writes the changing entries with one
+    fancy-index assignment and clips in place.
+    """
+
+    def __init__(self, sim: RelaySimulator) -> None:
+        self.sim = sim
+        o = sim.config.n_containers
+        dim = obs_dim(o)
+        per_cand = [
+            _HEAD + _PER_CAND * k + j for k in range(N_RELAY_CANDIDATES) for j in (0, 1, 2, 5)
+        ]
+        tail = _HEAD + _PER_CAND * N_RELAY_CANDIDATES
+        # Positions of the changing entries, in the order __call__ lists them.
+        self.dynamic_index = np.array(
+            [2, 4, 5, 6, 7, 8, 10, *per_cand, tail + o, tail + o + 1], dtype=np.int64
         )
-    ):
-        values += [float(up), float(busy), rem / 600.0, d / 10.0, float(same[k]), float(feas)]
-    values += sim.known_load[n].tolist()
-    values += [(t - sim.known_time_s[n]) / 600.0, t / cfg.episode_s]
-    out = np.array(values, dtype=np.float32)
-    return np.clip(out, 0.0, 1.0, out=out)
+        self.known_load_slice = slice(tail, tail + o)
+        templates = []
+        for n in range(sim.geometry.n_agents):
+            per_case = []
+            for case_i in (False, True):
+                d_direct, d_relay = sim.path_delays(case_i)
+                values = np.zeros(dim)
+                values[0] = 1.0  # task size / task_mbit: every task has the configured size
+                values[1] = float(case_i)
+                values[3] = sim.accuracy_list[n]
+                values[9] = d_direct / 10.0
+                for k in range(N_RELAY_CANDIDATES):
+                    values[_HEAD + _PER_CAND * k + 3] = d_relay[k] / 10.0
+                    values[_HEAD + _PER_CAND * k + 4] = float(sim.same_plane_lists[n][k])
+                per_case.append(values.astype(np.float32))
+            templates.append(tuple(per_case))
+        self.templates = tuple(templates)
+
+    def __call__(self, cand: Candidates) -> NDArray[np.float32]:
+        """The [0, 1]-clipped observation of the task decided with Alg. 4's view ``cand``."""
+        sim = self.sim
+        n, t = cand.agent, cand.t_s
+        out = self.templates[n][cand.returns_result].copy()
+        rem_i = cand.remaining_i_s
+        dyn = [
+            cand.image_latency_s / 0.04,
+            cand.onboard_load / 0.6,
+            (sim.cpu_free_s[n] - t) / 60.0,
+            cand.local_latency_s / 60.0,
+            float(rem_i > 0.0),
+            rem_i / 600.0,
+            cand.feasible_list[0],
+        ]
+        for up, busy, rem, feas in zip(
+            cand.isl_up, cand.relay_busy, cand.remaining_j_s, cand.feasible_list[1:], strict=True
+        ):
+            dyn += (up, busy, rem / 600.0, feas)
+        dyn += ((t - sim.known_time_s[n]) / 600.0, t / sim.config.episode_s)
+        out[self.dynamic_index] = dyn
+        out[self.known_load_slice] = sim.known_load[n]
+        np.maximum(out, _ZERO, out=out)  # clip to [0, 1]; 0-d bounds skip scalar conversion
+        return np.minimum(out, _ONE, out=out)

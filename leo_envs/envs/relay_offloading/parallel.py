@@ -23,7 +23,7 @@ from leo_envs.envs.relay_offloading import actions, timing
 from leo_envs.envs.relay_offloading.config import RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import PLACEMENTS, RelaySimulator
 from leo_envs.envs.relay_offloading.episode import draw_episode, task_geometry
-from leo_envs.envs.relay_offloading.observation import obs_dim, observe
+from leo_envs.envs.relay_offloading.observation import Observer, obs_dim
 from leo_envs.envs.relay_offloading.render import frame_of, render_ansi, render_rgb
 from leo_envs.envs.relay_offloading.tasks import first_task
 
@@ -73,6 +73,7 @@ class RelayOffloadingParallelEnv(ParallelEnv):
             task_geometry(cfg, self.task),
             draw_episode(cfg, self.task, cfg.n_agents, self._rng),
         )
+        self._observer = Observer(self.sim)
         self.agents = list(self.possible_agents)
         self._t = 0.0
         # Per-agent FIFO of undecided task indices (arrival order).
@@ -168,9 +169,9 @@ class RelayOffloadingParallelEnv(ParallelEnv):
             mask[0] = True
             if task is not None:
                 cand = sim.candidates(task, self._t)
-                vec[:-1] = observe(sim, task, cand)
+                vec[:-1] = self._observer(cand)
                 vec[-1] = 1.0
-                mask = actions.action_mask(cfg.action_mode, cand.feasible, cfg.n_containers)
+                mask = actions.action_mask(cfg.action_mode, cand.feasible_list, cfg.n_containers)
             obs[agent] = vec
             infos[agent] = {
                 "action_mask": mask,

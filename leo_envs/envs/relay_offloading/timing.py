@@ -118,21 +118,29 @@ def feasible_paths(
     return out
 
 
+def relay_preference(d_relay_s: Sequence[float], same_plane: Sequence[bool]) -> tuple[int, ...]:
+    """Alg. 4's order of preference among relay candidates: same-orbit ones first, each
+    group fastest first (Alg. 4 l. 24: min), ties by candidate index."""
+    return tuple(sorted(range(len(d_relay_s)), key=lambda k: (not same_plane[k], d_relay_s[k], k)))
+
+
 def choose_path(
-    feasible: Sequence[bool], d_relay_s: Sequence[float], same_plane: Sequence[bool]
+    feasible: Sequence[bool],
+    d_relay_s: Sequence[float],
+    same_plane: Sequence[bool],
+    order: Sequence[int] | None = None,
 ) -> int:
     """Alg. 4's choice among feasible paths: direct, else the fastest same-orbit relay,
     else the fastest other-orbit relay (Alg. 4 l. 24: min), else local.
 
-    Returns :data:`PATH_LOCAL`, :data:`PATH_DIRECT` or ``PATH_RELAY0 + k``.
+    ``order``: :func:`relay_preference` of ``(d_relay_s, same_plane)`` when the caller has it
+    precomputed. Returns :data:`PATH_LOCAL`, :data:`PATH_DIRECT` or ``PATH_RELAY0 + k``.
     """
     if feasible[0]:
         return PATH_DIRECT
-    for want_same in (True, False):
-        best, best_d = PATH_LOCAL, float("inf")
-        for k, (ok, d, same) in enumerate(zip(feasible[1:], d_relay_s, same_plane, strict=True)):
-            if ok and bool(same) == want_same and d < best_d:
-                best, best_d = PATH_RELAY0 + k, d
-        if best != PATH_LOCAL:
-            return best
+    if order is None:
+        order = relay_preference(d_relay_s, same_plane)
+    for k in order:
+        if feasible[1 + k]:
+            return PATH_RELAY0 + k
     return PATH_LOCAL

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import leo_envs  # noqa: F401  (registers the env)
-from leo_envs.envs.link_scheduling.groups import is_valid_group
+from leo_envs.envs.link_scheduling import neighbors
+from leo_envs.envs.link_scheduling.groups import active_set_indices, is_valid_group, subset_activity
+from leo_envs.envs.link_scheduling.tasks import BAND
 
 ENV_ID = "leo_envs/LinkScheduling-v0"
 
@@ -31,7 +33,9 @@ def brute_force_ranking(inst, t: int, proto: np.ndarray):
 
 
 @pytest.mark.parametrize(
-    ("k_devices", "seed", "threshold_db"), [(3, 0, 5.0), (4, 1, 5.0), (5, 2, 0.0), (5, 3, 12.0)]
+    ("k_devices", "seed", "threshold_db"),
+    # fewer devices than C-band transmitters too (patterns with every C transmitter are empty)
+    [(3, 0, 5.0), (4, 1, 5.0), (5, 2, 0.0), (5, 3, 12.0), (1, 4, 0.0), (2, 5, -5.0)],
 )
 def test_neighbors_are_exactly_the_brute_force_top_k(k_devices, seed, threshold_db):
     env = gym.make(
@@ -43,6 +47,8 @@ def test_neighbors_are_exactly_the_brute_force_top_k(k_devices, seed, threshold_
     for t in range(4):
         inst = unwrapped.instance()
         proto = rng.random((4, k_devices))
+        if t % 2:  # quantised: many exactly equal scores, ranked in ascending group order
+            proto = np.round(4.0 * proto) / 4.0
         valid, scores = brute_force_ranking(inst, t, proto)
         for k in (1, 3, 10, len(valid), len(valid) + 5):
             groups, got = unwrapped.action_neighbors(proto, k)
@@ -154,3 +160,48 @@ def test_state_errors():
     venv.reset(seed=0)
     with pytest.raises(ValueError, match="index"):
         venv.unwrapped.action_neighbors(2, np.zeros((4, 4)), 1)
+
+
+def vectorised_brute_force(proto: np.ndarray, feasible: np.ndarray, k: int):
+    """The k best valid groups of ``nearest_groups``' problem (random tables allowed) by
+    enumerating all (K+1)^4 groups: scores best first, equal scores in ascending group
+    order (the enumeration order, kept by a stable sort)."""
+    n_tx, n_dev = proto.shape
+    every = np.array(list(itertools.product(range(n_dev + 1), repeat=n_tx)))
+    linked = every > 0
+    device = np.maximum(every - 1, 0)
+    pattern = active_set_indices(every, BAND)
+    ok = np.where(linked, feasible[pattern[:, None], np.arange(n_tx), device], True).all(1)
+    served = np.where(linked, every, -np.arange(n_tx) - 1)  # idle never collides
+    distinct = np.array([len(set(row)) == n_tx for row in served.tolist()])
+    must_serve = (BAND == 1) & (((pattern[:, None] >> np.array([0, 0, 1, 2])) & 1) == 1)
+    valid = ok & distinct & np.all(linked | ~must_serve, axis=1)
+    links = np.where(linked, 1.0 - 2.0 * proto[np.arange(n_tx), device], 0.0)
+    scores = -(np.square(proto).sum() + links.sum(1))
+    groups, scores = every[valid], scores[valid]
+    order = np.argsort(-scores, kind="stable")[:k]
+    return groups[order], scores[order]
+
+
+def test_search_equals_brute_force_on_random_tables():
+    """Random feasibility tables and proto-actions, including ones where every transmitter
+    wants the same devices (every relaxation collides: the exact search runs) and quantised
+    ones (many equal scores: the result is the ranking's first k, ties in group order)."""
+    rng = np.random.default_rng(0)
+    band = tuple(BAND.tolist())
+    for trial in range(60):
+        n_dev = int(rng.integers(2, 7))
+        feasible = rng.random((8, 4, n_dev)) < rng.uniform(0.3, 1.0)
+        feasible &= subset_activity(BAND)[:, :, None]  # as the env's tables are
+        proto = rng.random((4, n_dev))
+        if trial % 3 == 0:
+            proto[:] = rng.random(n_dev)  # identical rows
+        if trial % 4 == 0:
+            proto = rng.integers(0, 5, proto.shape) / 4.0  # exact ties, as clamped protos give
+        for k in (1, 4, 12, 40):
+            want_groups, want_scores = vectorised_brute_force(proto, feasible, k)
+            groups, scores = neighbors.nearest_groups(proto, feasible, band, k)
+            # equal scores (identical rows tie a lot) in ascending group order, as sorted here
+            np.testing.assert_array_equal(groups, want_groups)
+            np.testing.assert_array_equal(scores, want_scores)
+            assert len({tuple(g) for g in groups.tolist()}) == len(groups)

@@ -304,3 +304,58 @@ def test_tle_constellation_runs_with_nearest_relays():
     assert info["episode"]["n_tasks"] == env.sim.data.n_tasks
     with pytest.raises(ValueError, match="tle_path"):
         make(constellation="tle", tle_path="/nonexistent.tle")
+
+
+def _path_share(env) -> float:
+    """Share of an episode's tasks with an Alg. 4 path (direct or relay) at decision."""
+    _, info = env.reset(seed=0)
+    with_path, n, done = 0, 0, False
+    while not done:
+        with_path += bool(info["feasible_paths"].any())
+        n += 1
+        _, _, _, done, info = env.step(0)
+    return with_path / n
+
+
+def test_agent_lead_picks_passes_rising_in_episode_and_sets_path_availability():
+    """Default agent rule (agent_lead_s = 0): every agent's pass rises inside the episode and
+    nearly every task can reach the ground station; v0's t0 - 5 min rule picks satellites
+    already in view that set early, and far fewer tasks have a path (issue 12)."""
+    shares = {}
+    for lead in (0.0, 300.0):
+        env = gym.make(ENV_ID, scenario="light", agent_lead_s=lead).unwrapped
+        shares[lead] = _path_share(env)
+        geo = env.sim.geometry
+        first_rise = np.array([geo.pass_lists[n][0][0] for n in range(geo.n_agents)])
+        assert np.all(first_rise >= -lead)
+        if lead == 0.0:
+            assert np.all(first_rise >= 0.0)
+        else:
+            assert np.all(first_rise < 0.0)  # the earliest risers before t0 come first
+    assert shares[0.0] > 0.9 > 0.8 > shares[300.0]
+    with pytest.raises(ValueError, match="agent_lead_s"):
+        RelayOffloadingConfig(agent_lead_s=301.0)
+
+
+@pytest.mark.parametrize("min_elevation_deg", [0.0, 10.0])
+def test_site_prefilter_keeps_every_satellite_with_a_pass(min_elevation_deg):
+    """The coarse pre-filter of build_geometry keeps every satellite that the whole-shell
+    index finds a pass for (so the fine index on the kept ones gives the same passes)."""
+    from datetime import timedelta
+
+    from leo_envs.envs.relay_offloading import geometry
+    from leo_envs.models.visibility import GroundSite, VisibilityIndex
+
+    shell, _ = geometry.build_constellation(RelayOffloadingConfig())
+    for hours, lat in ((0.0, 40.45), (7.3, -35.0)):
+        start = geometry.SHELL_EPOCH + timedelta(hours=hours)
+        site = GroundSite(lat, 116.85)
+        full = VisibilityIndex(shell, [site], start, 1200.0, 10.0, min_elevation_deg)
+        coarse = VisibilityIndex(
+            shell, [site], start, 1200.0, geometry.PREFILTER_STEP_S, min_elevation_deg
+        )
+        kept = geometry.site_candidates(coarse, site, min_elevation_deg)
+        with_pass = np.unique(full.passes(0).sat)
+        assert with_pass.size > 10
+        assert np.isin(with_pass, kept).all()
+        assert kept.size < len(shell) / 4  # the filter does filter

@@ -100,6 +100,33 @@ def test_fifo_completion_times():
     np.testing.assert_allclose(series[:, 0], expected)
 
 
+def test_load_queries_match_every_task_interval_with_deep_queues():
+    """The sweep behind load_at (non-decreasing query times) and the ring behind busy_at
+    agree with the busy intervals of all tasks, also with more queued tasks than the ring
+    holds and for a query earlier than the last one."""
+    rng = np.random.default_rng(3)
+    bg = rng.uniform(0.1, 0.3, size=4)
+    cluster = EdgeCluster(2, 2, bg)
+    intervals: list[tuple[int, float, float]] = []
+    t = 0.0
+    for _ in range(300):
+        t += rng.exponential(0.3)
+        for _ in range(int(rng.integers(0, 3))):  # tasks in flight: arrive up to 2 s later
+            c = int(rng.integers(4))
+            start, end = cluster.dispatch(c, t + rng.uniform(0.0, 2.0), rng.uniform(0.2, 2.0))
+            intervals.append((c, start, end))
+        busy = np.zeros(4, dtype=bool)
+        for c, start, end in intervals:
+            busy[c] |= start <= t < end
+        np.testing.assert_array_equal(cluster.load_at(t), np.where(busy, 1.0, bg))
+    assert max(len(ends) for ends in cluster._ends) > 3 * EdgeCluster.RING
+    past = t - 1.0  # an earlier query: the ring's answer
+    busy = np.zeros(4, dtype=bool)
+    for c, start, end in intervals:
+        busy[c] |= start <= past < end
+    np.testing.assert_array_equal(cluster.load_at(past), np.where(busy, 1.0, bg))
+
+
 def test_lbs_places_on_least_loaded_server_then_container():
     cluster = EdgeCluster(2, 2, np.full(4, 0.1))
     cluster.dispatch(0, 0.0, 5.0)  # server 0 busy on container 0
