@@ -20,7 +20,14 @@ and the seconds its training took.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path and benchmarks/agents.py
+# would shadow the agents package.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 
 import gymnasium as gym
 import numpy as np
