@@ -30,6 +30,8 @@ from leo_envs.envs.link_scheduling.prefetch import EpisodePrefetcher
 from leo_envs.envs.link_scheduling.render import LinkSchedulingFrame, render_ansi, render_rgb
 from leo_envs.tasks import TaskSchedule
 
+_INT64 = np.dtype(np.int64)  # builtin dtypes are singletons: ``is`` is the cheap test
+
 
 def resolve_config(config: LinkSchedulingConfig | None, overrides: dict[str, Any]):
     """``gym.make(id, config=cfg)`` and ``gym.make(id, **overrides)`` both work."""
@@ -277,7 +279,7 @@ class LinkSchedulingEnv(TaskEnvMixin, gym.Env[NDArray[np.float32], NDArray[np.in
         self._last_groups = repaired
         self._played = (  # the caller's own array when nothing was repaired: a cheap copy
             action.copy()
-            if not n_repaired and type(action) is np.ndarray and action.dtype == np.int64
+            if not n_repaired and type(action) is np.ndarray and action.dtype is _INT64
             else np.array(repaired, dtype=np.int64)
         )
         self._last_bits = link_bits

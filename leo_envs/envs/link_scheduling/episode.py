@@ -68,7 +68,7 @@ class SingleEpisode:
         group = list(group)
         for j in range(N_TX):
             k = group[j]
-            if k and (k in group[:j] or not eligible[j][k - 1]):
+            if k and (group.index(k) < j or not eligible[j][k - 1]):  # unicast, eligibility
                 group[j] = IDLE
         # rx[i][j]: power of transmitter i at the receiver of link j
         receivers = [k - 1 if k else 0 for k in group]
