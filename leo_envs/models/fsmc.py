@@ -101,13 +101,12 @@ class SamplerTables(NamedTuple):
 
     ``start_level`` [J * 2**bits]: the level of each (row, uniform) under the stationary
     law; ``step_level`` [J * L * 2**bits]: the next level of each (row, level, uniform);
-    ``start_gain``/``step_gain``: those levels' log10 power gains (float32).
+    ``level_gain`` [J, L]: the value reported for each row's level (float32).
     """
 
     start_level: NDArray[np.uint8]
     step_level: NDArray[np.uint8]
-    start_gain: NDArray[np.float32]
-    step_gain: NDArray[np.float32]
+    level_gain: NDArray[np.float32]
     n_levels: int
 
 
@@ -143,10 +142,9 @@ def sampler_tables(
     start = np.stack([np.cumsum(c.stationary) for c in chains])  # [J, L]
     step = np.concatenate([np.cumsum(c.transition, axis=1) for c in chains])  # [J * L, L]
     start_level, step_level = inverse_cdf_table(start), inverse_cdf_table(step)
-    start_gain = log_gain[np.repeat(np.arange(n_rows), start_level.size // n_rows), start_level]
-    step_gain = log_gain[np.repeat(np.arange(n_rows), step_level.size // n_rows), step_level]
-    tables = SamplerTables(start_level, step_level, start_gain, step_gain, n_levels)
-    for array in tables[:4]:
+    level_gain = np.array(log_gain, dtype=np.float32)  # a copy: it is made read-only
+    tables = SamplerTables(start_level, step_level, level_gain, n_levels)
+    for array in tables[:3]:
         array.setflags(write=False)
     return tables
 
@@ -192,12 +190,13 @@ _OUT_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
 
 @njit(cache=True)
 def _walk_chains(
-    start_level, step_level, start_gain, step_gain, n_levels, shift, uniforms, levels, log_gain
+    start_level, step_level, level_gain, n_levels, shift, uniforms, levels, log_gain
 ):  # pragma: no cover - compiled; covered through fading_paths
     """Inverse-CDF walk of every (path, row, device) chain over the slots, in place.
 
     Compiled: a path is sequential in time, and the numpy form (five array passes and two
-    gathers per slot) cost the single env ~1 us per step in episode sampling."""
+    gathers per slot) cost the single env ~1 us per step in episode sampling. The gains
+    come from the small [J, L] table after the walk, which stays in L1 cache."""
     n_paths, n_slots, n_rows, n_cols = uniforms.shape
     drop = 16 - shift
     for b in range(n_paths):  # slot-major: memory is read in order, devices independent
@@ -205,7 +204,6 @@ def _walk_chains(
             for k in range(n_cols):
                 entry = (j << shift) + (uniforms[b, 0, j, k] >> drop)
                 levels[b, 0, j, k] = start_level[entry]
-                log_gain[b, 0, j, k] = start_gain[entry]
         for t in range(1, n_slots):
             for j in range(n_rows):
                 row = j * n_levels
@@ -213,4 +211,7 @@ def _walk_chains(
                     previous = row + levels[b, t - 1, j, k]
                     entry = (previous << shift) + (uniforms[b, t, j, k] >> drop)
                     levels[b, t, j, k] = step_level[entry]
-                    log_gain[b, t, j, k] = step_gain[entry]
+        for t in range(n_slots):
+            for j in range(n_rows):
+                for k in range(n_cols):
+                    log_gain[b, t, j, k] = level_gain[j, levels[b, t, j, k]]

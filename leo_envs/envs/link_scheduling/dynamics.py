@@ -468,11 +468,12 @@ class LinkDynamics:
     def episode_masks(self, batch: EpisodeBatch) -> NDArray[np.bool_]:
         """``action_mask`` of every episode at every slot t = 0..T: [B, T + 1, J (K + 1)]
         (after the last slot it repeats slot T - 1's)."""
-        slots = _template_slots(self.config)
-        mask = np.empty((batch.size, slots.size, N_TX, self.n_devices + 1), dtype=bool)
+        n_slots = self.config.n_slots
+        mask = np.empty((batch.size, n_slots + 1, N_TX, self.n_devices + 1), dtype=bool)
         mask[..., 0] = True
-        np.greater_equal(batch.levels[:, slots], batch.min_level[:, slots], out=mask[..., 1:])
-        return mask.reshape(batch.size, slots.size, -1)
+        np.greater_equal(batch.levels, batch.min_level, out=mask[:, :n_slots, :, 1:])
+        mask[:, n_slots] = mask[:, n_slots - 1]  # views, not a gathered copy of every slot
+        return mask.reshape(batch.size, n_slots + 1, -1)
 
     def _slot_arrays(self, batch: EpisodeBatch, rows: NDArray, t: NDArray):
         """(levels, snr_obs, min_level) of slot t of each row: views when every row is at
@@ -508,7 +509,8 @@ class LinkDynamics:
         slots = _template_slots(cfg)
         template = np.empty((size, slots.size, self.obs_size), dtype=np.float32)
         grid = template[:, :, : k * N_FEATURES].reshape(size, slots.size, N_FEATURES, k)
-        grid[:, :, :N_TX] = batch.snr_obs[:, slots]
+        grid[:, : cfg.n_slots, :N_TX] = batch.snr_obs  # views, not a gathered copy
+        grid[:, cfg.n_slots, :N_TX] = batch.snr_obs[:, cfg.n_slots - 1]
         grid[:, :, FRACTION_ROW] = 0.0
         grid[:, :, FRACTION_ROW + 1 :] = batch.device_const[:, None]
         template[:, :, -2] = (cfg.n_slots - np.arange(slots.size)) / cfg.n_slots
