@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+import leo_envs
 from leo_envs.envs.relay_offloading import timing
 from leo_envs.envs.relay_offloading.config import TEST_KWARGS, RelayOffloadingConfig
 from leo_envs.envs.relay_offloading.core import (
@@ -287,7 +288,7 @@ def test_render(mode):
         assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
 
 
-TLE = str(Path(__file__).parents[2] / "data" / "relay_offloading" / "starlink-2020-05-07.tle")
+TLE = str(Path(leo_envs.__file__).parent / "data" / "starlink-2020-05-07.tle")  # the shipped file
 
 
 def test_tle_constellation_runs_with_nearest_relays():
